@@ -1,0 +1,18 @@
+"""Lossless Dockerfile syntax: lexer, lark grammar, tree nodes, printer."""
+
+from .errors import ParseError
+from .nodes import Directive, Dockerfile, Flag, Heredoc, Instruction, Stage, Trivia
+from .parser import parse, parse_instructions
+
+__all__ = [
+    "Directive",
+    "Dockerfile",
+    "Flag",
+    "Heredoc",
+    "Instruction",
+    "ParseError",
+    "Stage",
+    "Trivia",
+    "parse",
+    "parse_instructions",
+]

@@ -1,0 +1,471 @@
+"""The lossless Dockerfile tree.
+
+In the manner of LibCST, nodes are immutable and own every byte of their
+source: an instruction holds its tokens (keyword, whitespace, flags,
+arguments, continuations and the comment lines inside them, its line ending),
+its heredoc bodies, and the comment and blank lines above it. Printing is
+plain concatenation, so a node that nobody edited prints exactly as it was
+read, and moving an instruction moves the comment above it.
+
+Semantic questions (which flags, which image, which ENV pairs) are answered by
+cached properties computed from the tokens with the rules in ``buildkit.py``;
+nothing is stored twice, so an edited node can never disagree with its text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+
+from lark import Token
+
+from . import buildkit
+from .buildkit import Split
+
+#: Token kinds that make up the logical line (BuildKit's joined instruction text).
+LOGICAL_KINDS = frozenset({"KEYWORD", "ARGS"})
+
+
+@dataclass(frozen=True)
+class Trivia:
+    """A comment, blank or directive line, with its line ending."""
+
+    kind: str  # "comment" | "blank" | "directive"
+    text: str
+
+    @property
+    def comment(self) -> str | None:
+        """The comment text after ``#``, stripped; None for a blank line."""
+        body = buildkit.go_strip(self.text)
+        return body[1:].strip() if body.startswith("#") else None
+
+
+@dataclass(frozen=True)
+class Directive:
+    """A parser directive: ``# syntax=``, ``# escape=``, ``# check=``."""
+
+    name: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Heredoc:
+    """A heredoc attached to RUN/COPY/ADD: its opener and its body lines."""
+
+    name: str
+    chomp: bool
+    expand: bool
+    fd: int
+    body: str  # the body lines as written, with their line endings
+    terminator: str  # the closing line as written, with its line ending
+
+    @property
+    def content(self) -> str:
+        """The body as BuildKit delivers it (leading tabs removed for ``<<-``)."""
+        if not self.chomp:
+            return self.body
+        return "".join(line.lstrip("\t") for line in self.body.splitlines(keepends=True))
+
+    def to_source(self) -> str:
+        return self.body + self.terminator
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A builder flag such as ``--mount=type=cache,target=/root/.cache``."""
+
+    name: str  # without the leading dashes
+    value: str | None  # None for a bare ``--link``
+    raw: str  # as written, quotes included
+
+
+@dataclass(frozen=True, eq=False)
+class Instruction:
+    """One instruction with everything that prints with it.
+
+    Compared by identity: two ``RUN true`` lines are different instructions,
+    and the editing methods of :class:`Dockerfile` find nodes by identity.
+    """
+
+    parts: tuple[Token, ...]
+    heredocs: tuple[Heredoc, ...] = ()
+    leading: tuple[Trivia, ...] = ()
+    escape: str = "\\"
+    line: int | None = None  # first line in the source it was parsed from
+    end_line: int | None = None  # last line there, heredoc terminators included
+
+    # -- printing -----------------------------------------------------------
+    @property
+    def text(self) -> str:
+        """The instruction's own source, without the trivia above it."""
+        return "".join(self.parts) + "".join(h.body + h.terminator for h in self.heredocs)
+
+    def to_source(self) -> str:
+        return "".join(t.text for t in self.leading) + self.text
+
+    # -- BuildKit's view ----------------------------------------------------
+    @cached_property
+    def logical(self) -> str:
+        """The joined line BuildKit parses: continuations and inner comments removed."""
+        return "".join(p for p in self.parts if p.type in LOGICAL_KINDS)
+
+    @cached_property
+    def _split(self) -> Split:
+        return buildkit.split_command(self.logical)
+
+    @property
+    def keyword_text(self) -> str:
+        k = self._split.keyword
+        return self.logical[k[0] : k[1]]
+
+    @cached_property
+    def keyword(self) -> str:
+        """Upper-case keyword: ``RUN``, ``FROM`` ..."""
+        return self.keyword_text.upper()
+
+    @cached_property
+    def flags(self) -> tuple[Flag, ...]:
+        out = []
+        for start, end, value in self._split.flags:
+            name, sep, val = value[2:].partition("=")
+            out.append(Flag(name, val if sep else None, self.logical[start:end]))
+        return tuple(out)
+
+    def flag(self, name: str) -> Flag | None:
+        for f in self.flags:
+            if f.name == name:
+                return f
+        return None
+
+    @cached_property
+    def args(self) -> str:
+        """The argument text after keyword and flags, trimmed as BuildKit trims it."""
+        a = self._split.args
+        return self.logical[a[0] : a[1]]
+
+    @cached_property
+    def json_args(self) -> list[str] | None:
+        """The exec-form array for RUN/CMD/ENTRYPOINT/SHELL/COPY/ADD/VOLUME, else None."""
+        if self.keyword not in _JSON_CAPABLE:
+            return None
+        return buildkit.parse_json_array(self.args)
+
+    @property
+    def is_json(self) -> bool:
+        if self.keyword == "HEALTHCHECK":
+            return self.healthcheck_json
+        return self.json_args is not None
+
+    @property
+    def healthcheck_json(self) -> bool:
+        args = self.args
+        sep = _first_space(args)
+        return sep > 0 and buildkit.parse_json_array(args[sep:]) is not None
+
+    @property
+    def is_shell_form(self) -> bool:
+        """RUN/CMD/ENTRYPOINT written as a shell string rather than JSON."""
+        return self.keyword in ("RUN", "CMD", "ENTRYPOINT") and self.json_args is None
+
+    @cached_property
+    def value(self) -> tuple[str, ...]:
+        """The argument list BuildKit's AST holds for this instruction.
+
+        This is what the agreement tests compare with BuildKit's own parser.
+        """
+        return _buildkit_value(self.keyword, self.args, self.escape)
+
+    @cached_property
+    def onbuild_child(self) -> Instruction | None:
+        """For ``ONBUILD X ...``, the inner instruction X (tokens are the argument text)."""
+        if self.keyword != "ONBUILD" or not self.args:
+            return None
+        return Instruction((Token("ARGS", self.args),), escape=self.escape)
+
+    # -- stage-level questions ------------------------------------------------
+    @property
+    def from_image(self) -> str | None:
+        """FROM's image reference as written (``python:3.12``, ``$BASE``, a stage name)."""
+        if self.keyword != "FROM" or not self.value:
+            return None
+        return self.value[0]
+
+    @property
+    def from_stage_name(self) -> str | None:
+        """FROM's ``AS name``, or None."""
+        v = self.value
+        if self.keyword == "FROM" and len(v) == 3 and v[1].lower() == "as":
+            return v[2]
+        return None
+
+    @property
+    def env_pairs(self) -> list[tuple[str, str]]:
+        """ENV/LABEL pairs (values keep their quotes, as BuildKit's AST keeps them)."""
+        return buildkit.name_values(self.keyword, self.args, self.escape)
+
+    def copy_sources_and_dest(self) -> tuple[list[str], str] | None:
+        """COPY/ADD sources and destination, or None with heredocs or fewer than two words."""
+        if self.keyword not in ("COPY", "ADD") or self.heredocs:
+            return None
+        words = list(self.value)
+        if len(words) < 2:
+            return None
+        return words[:-1], words[-1]
+
+    # -- editing ---------------------------------------------------------------
+    def with_leading(self, leading: Iterable[Trivia]) -> Instruction:
+        return replace(self, leading=tuple(leading))
+
+    def without_origin(self) -> Instruction:
+        return replace(self, line=None, end_line=None)
+
+    @property
+    def indent(self) -> str:
+        return self.parts[0] if self.parts and self.parts[0].type == "INDENT" else ""
+
+    @property
+    def eol(self) -> str:
+        """The instruction's final line ending (empty at the end of a file without one)."""
+        last = self.parts[-1] if self.parts else None
+        return str(last) if last is not None and last.type == "EOL" else ""
+
+    def with_eol(self, eol: str) -> Instruction:
+        """The same instruction ending with ``eol`` (used when appending after a last line)."""
+        parts = list(self.parts)
+        for i in range(len(parts) - 1, -1, -1):
+            if parts[i].type == "EOL":
+                parts[i] = Token("EOL", eol)
+                break
+        return replace(self, parts=tuple(parts))
+
+    @property
+    def source_lines(self) -> tuple[int, int] | None:
+        if self.line is None or self.end_line is None:
+            return None
+        return self.line, self.end_line
+
+
+_JSON_CAPABLE = frozenset({"RUN", "CMD", "ENTRYPOINT", "SHELL", "COPY", "ADD", "VOLUME"})
+_MAYBE_JSON = frozenset({"RUN", "CMD", "ENTRYPOINT", "SHELL"})
+_MAYBE_JSON_LIST = frozenset({"COPY", "ADD", "VOLUME"})
+_WHITESPACE_LIST = frozenset({"FROM", "EXPOSE"})
+_STRING = frozenset({"MAINTAINER", "STOPSIGNAL", "USER", "WORKDIR"})
+
+
+def _first_space(s: str) -> int:
+    for i, ch in enumerate(s):
+        if ch in buildkit.GO_SPACE:
+            return i
+    return len(s)
+
+
+def _buildkit_value(keyword: str, args: str, escape: str) -> tuple[str, ...]:
+    """BuildKit's dispatch table: the per-instruction argument parsers."""
+    if keyword in _MAYBE_JSON:
+        if not args:
+            return ()
+        arr = buildkit.parse_json_array(args)
+        return tuple(arr) if arr is not None else (args,)
+    if keyword in _MAYBE_JSON_LIST:
+        arr = buildkit.parse_json_array(args)
+        return tuple(arr) if arr is not None else tuple(buildkit.whitespace_fields(args))
+    if keyword in _WHITESPACE_LIST:
+        return tuple(buildkit.whitespace_fields(args))
+    if keyword in _STRING:
+        return (args,) if args else ()
+    if keyword in ("ENV", "LABEL"):
+        return tuple(x for pair in buildkit.name_values(keyword, args, escape) for x in pair)
+    if keyword == "ARG":
+        return tuple(buildkit.parse_words(args, escape))
+    if keyword == "HEALTHCHECK":
+        sep = _first_space(args)
+        if sep == 0:
+            return ()
+        rest = args[sep:].lstrip(buildkit.GO_SPACE)
+        return (args[:sep], *_buildkit_value("CMD", rest, escape))
+    if keyword == "ONBUILD":
+        if not args:
+            return ()
+        child = Instruction((Token("ARGS", args),), escape=escape)
+        return child.value
+    return ()
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A build stage: its FROM and the instructions up to the next FROM."""
+
+    index: int
+    from_instruction: Instruction
+    instructions: tuple[Instruction, ...]
+
+    @property
+    def name(self) -> str | None:
+        return self.from_instruction.from_stage_name
+
+    @property
+    def base(self) -> str | None:
+        return self.from_instruction.from_image
+
+    @property
+    def platform(self) -> str | None:
+        f = self.from_instruction.flag("platform")
+        return f.value if f else None
+
+    def all_instructions(self) -> tuple[Instruction, ...]:
+        return (self.from_instruction, *self.instructions)
+
+
+@dataclass(frozen=True, eq=False)
+class Dockerfile:
+    """A whole Dockerfile: directives, instructions, and the trivia after the last one."""
+
+    instructions: tuple[Instruction, ...]
+    directives: tuple[Trivia, ...] = ()
+    trailing: tuple[Trivia, ...] = ()
+    bom: str = ""
+    escape: str = "\\"
+
+    def to_source(self) -> str:
+        out = [self.bom]
+        out.extend(t.text for t in self.directives)
+        out.extend(i.to_source() for i in self.instructions)
+        out.extend(t.text for t in self.trailing)
+        return "".join(out)
+
+    # -- views ------------------------------------------------------------------
+    @cached_property
+    def parsed_directives(self) -> tuple[Directive, ...]:
+        out = []
+        for t in self.directives:
+            m = buildkit.DIRECTIVE_RE.match(buildkit.go_lstrip(t.text.rstrip("\r\n")))
+            if m:
+                out.append(Directive(m.group(1).lower(), m.group(2)))
+        return tuple(out)
+
+    @cached_property
+    def global_args(self) -> tuple[Instruction, ...]:
+        """ARG instructions before the first FROM."""
+        out = []
+        for ins in self.instructions:
+            if ins.keyword == "FROM":
+                break
+            out.append(ins)
+        return tuple(x for x in out if x.keyword == "ARG")
+
+    @cached_property
+    def stages(self) -> tuple[Stage, ...]:
+        stages: list[Stage] = []
+        current: Instruction | None = None
+        body: list[Instruction] = []
+        for ins in self.instructions:
+            if ins.keyword == "FROM":
+                if current is not None:
+                    stages.append(Stage(len(stages), current, tuple(body)))
+                current, body = ins, []
+            elif current is not None:
+                body.append(ins)
+        if current is not None:
+            stages.append(Stage(len(stages), current, tuple(body)))
+        return tuple(stages)
+
+    def stage_of(self, ins: Instruction) -> Stage | None:
+        for stage in self.stages:
+            if ins is stage.from_instruction or any(x is ins for x in stage.instructions):
+                return stage
+        return None
+
+    def line_of(self, ins: Instruction) -> int:
+        """The 1-based line where ``ins`` starts in this tree's printed text."""
+        line = 1 + sum(t.text.count("\n") for t in self.directives)
+        for x in self.instructions:
+            line += sum(t.text.count("\n") for t in x.leading)
+            if x is ins:
+                return line
+            line += x.text.count("\n")
+        raise ValueError("instruction not in this Dockerfile")
+
+    # -- editing (each returns a new Dockerfile) ------------------------------------
+    def _index(self, ins: Instruction) -> int:
+        for i, x in enumerate(self.instructions):
+            if x is ins:
+                return i
+        raise ValueError("instruction not in this Dockerfile")
+
+    def with_instructions(self, instructions: Sequence[Instruction]) -> Dockerfile:
+        new = replace(self, instructions=tuple(instructions))
+        return new._with_final_eol()
+
+    def _with_final_eol(self) -> Dockerfile:
+        """Every instruction but a file's last must end its line; fix one moved off the end."""
+        ins = list(self.instructions)
+        changed = False
+        for i, x in enumerate(ins[:-1]):
+            if x.eol == "" and not x.heredocs:
+                ins[i] = x.with_eol(self.newline)
+                changed = True
+        if not changed:
+            return self
+        return replace(self, instructions=tuple(ins))
+
+    def replace(self, old: Instruction, new: Instruction | Sequence[Instruction]) -> Dockerfile:
+        i = self._index(old)
+        items = [new] if isinstance(new, Instruction) else list(new)
+        return self.with_instructions(self.instructions[:i] + tuple(items) + self.instructions[i + 1 :])
+
+    def insert_before(self, anchor: Instruction, new: Sequence[Instruction]) -> Dockerfile:
+        i = self._index(anchor)
+        return self.with_instructions(self.instructions[:i] + tuple(new) + self.instructions[i:])
+
+    def insert_after(self, anchor: Instruction, new: Sequence[Instruction]) -> Dockerfile:
+        i = self._index(anchor) + 1
+        return self.with_instructions(self.instructions[:i] + tuple(new) + self.instructions[i:])
+
+    def append(self, new: Sequence[Instruction]) -> Dockerfile:
+        return self.with_instructions(self.instructions + tuple(new))
+
+    def remove(self, ins: Instruction, *, keep_leading: bool = True) -> Dockerfile:
+        """Drop ``ins``; its comments move to the instruction below (or the file's end)."""
+        i = self._index(ins)
+        rest = list(self.instructions)
+        del rest[i]
+        if keep_leading and ins.leading:
+            if i < len(rest):
+                rest[i] = rest[i].with_leading(ins.leading + rest[i].leading)
+            else:
+                return replace(self, trailing=ins.leading + self.trailing).with_instructions(rest)
+        return self.with_instructions(rest)
+
+    def move(self, ins: Instruction, *, before: Instruction) -> Dockerfile:
+        """Move ``ins`` (with its comments) above ``before``."""
+        rest = [x for x in self.instructions if x is not ins]
+        tmp = replace(self, instructions=tuple(rest))
+        return tmp.insert_before(before, [ins])
+
+    # -- style ----------------------------------------------------------------------
+    @cached_property
+    def newline(self) -> str:
+        """The file's usual line ending: ``\\r\\n`` when most lines use it."""
+        text = self.to_source()
+        crlf = text.count("\r\n")
+        return "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
+
+    def walk(self) -> Iterator[Instruction]:
+        yield from self.instructions
+
+
+def new_trivia(kind: str, text: str) -> Trivia:
+    return Trivia(kind, text)
+
+
+__all__ = [
+    "Directive",
+    "Dockerfile",
+    "Flag",
+    "Heredoc",
+    "Instruction",
+    "Stage",
+    "Trivia",
+    "field",
+]
