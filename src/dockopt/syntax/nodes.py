@@ -239,6 +239,61 @@ class Instruction:
                 break
         return replace(self, parts=tuple(parts))
 
+    def edit_args(self, edits: Sequence[tuple[int, int, str]]) -> Instruction | None:
+        """Replace spans of :attr:`args` (offsets into it) in the physical text.
+
+        Each span must lie within one physical line piece; an insertion at the
+        end of a piece goes before the continuation. Returns None when a span
+        crosses a line continuation (the caller then skips and says why).
+        Comments inside the continuation and every untouched byte stay.
+        """
+        base = self._split.args[0]
+        pieces: list[tuple[int, int, int]] = []  # (logical start, logical end, part index)
+        pos = 0
+        for index, part in enumerate(self.parts):
+            if part.type in LOGICAL_KINDS:
+                pieces.append((pos, pos + len(part), index))
+                pos += len(part)
+        texts = {index: str(self.parts[index]) for _, _, index in pieces}
+        shifts: dict[int, list[tuple[int, int, str]]] = {}
+        for start, end, new in edits:
+            lstart, lend = base + start, base + end
+            for p_start, p_end, index in pieces:
+                if p_start <= lstart and lend <= p_end and (lstart < p_end or lstart == lend):
+                    shifts.setdefault(index, []).append((lstart - p_start, lend - p_start, new))
+                    break
+            else:
+                return None
+        parts = list(self.parts)
+        for index, spans in shifts.items():
+            text = texts[index]
+            for start, end, new in sorted(spans, reverse=True):
+                text = text[:start] + new + text[end:]
+            parts[index] = Token(parts[index].type, text)
+        return replace(self, parts=tuple(parts))
+
+    def args_source(self) -> str:
+        """The physical text from the first argument to the end of the instruction line.
+
+        Continuations and the comment lines inside them are kept; the final
+        line ending and heredoc bodies are not. Used to move arguments into
+        another instruction without re-wrapping them.
+        """
+        base = self._split.args[0]
+        pos = 0
+        out: list[str] = []
+        started = False
+        for part in self.parts[:-1]:  # the grammar ends every instruction with its EOL
+            if started:
+                out.append(str(part))
+                continue
+            if part.type in LOGICAL_KINDS:
+                if pos + len(part) > base:
+                    out.append(str(part)[base - pos :])
+                    started = True
+                pos += len(part)
+        return "".join(out)
+
     @property
     def source_lines(self) -> tuple[int, int] | None:
         if self.line is None or self.end_line is None:

@@ -1,0 +1,109 @@
+"""What the final image looks like to ``docker run``: the behaviour a rewrite must keep.
+
+Computed from the tree by walking the final stage (and the stages it is built
+FROM). The pipeline compares this before and after every pass and rejects a
+round that changes it, so a bug in a pass shows up as a skip, not as an image
+that starts differently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..syntax import Dockerfile, Stage
+
+#: ENV keys the passes may add to a runtime stage (a copied virtualenv needs them).
+ADDED_ENV_OK = frozenset({"PATH", "VIRTUAL_ENV", "PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED"})
+
+
+@dataclass
+class RuntimeConfig:
+    entrypoint: tuple[tuple[str, ...], bool] | None = None  # (value, json form)
+    cmd: tuple[tuple[str, ...], bool] | None = None
+    user: str | None = None
+    workdir: str | None = None
+    expose: frozenset[str] = frozenset()
+    env: dict[str, str] = field(default_factory=dict)
+    healthcheck: tuple[str, ...] | None = None
+    stopsignal: str | None = None
+    volumes: frozenset[str] = frozenset()
+    labels: dict[str, str] = field(default_factory=dict)
+    shell: tuple[str, ...] | None = None
+
+    def differences(self, other: RuntimeConfig) -> list[str]:
+        """What ``other`` (the rewritten image) changed; PATH may only gain entries in front."""
+        out = []
+        for name in ("entrypoint", "cmd", "user", "workdir", "expose", "healthcheck", "stopsignal", "volumes", "labels", "shell"):
+            if getattr(self, name) != getattr(other, name):
+                out.append(f"{name.upper()} changed from {getattr(self, name)!r} to {getattr(other, name)!r}")
+        for key, value in self.env.items():
+            new = other.env.get(key)
+            if new == value:
+                continue
+            if key == "PATH" and new is not None and new.endswith(value):
+                continue
+            out.append(f"ENV {key} changed from {value!r} to {new!r}")
+        for key in other.env.keys() - self.env.keys():
+            if key not in ADDED_ENV_OK:
+                out.append(f"ENV {key} added")
+        return out
+
+
+def runtime_config(doc: Dockerfile, target: str | None = None) -> RuntimeConfig:
+    """The run-time configuration of the final stage (or of stage ``target``)."""
+    stages = doc.stages
+    if not stages:
+        return RuntimeConfig()
+    stage = stages[-1]
+    if target is not None:
+        for s in stages:
+            if s.name and s.name.lower() == target.lower():
+                stage = s
+    chain = _ancestry(stage, stages)
+    config = RuntimeConfig()
+    for s in chain:
+        _apply(config, s)
+    return config
+
+
+def _ancestry(stage: Stage, stages: tuple[Stage, ...]) -> list[Stage]:
+    chain = [stage]
+    by_name = {s.name.lower(): s for s in stages if s.name}
+    seen = {stage.index}
+    while True:
+        base = (chain[0].base or "").lower()
+        parent = by_name.get(base)
+        if parent is None or parent.index in seen or parent.index >= chain[0].index:
+            return chain
+        seen.add(parent.index)
+        chain.insert(0, parent)
+
+
+def _apply(config: RuntimeConfig, stage: Stage) -> None:
+    for ins in stage.instructions:
+        kw = ins.keyword
+        if kw == "ENTRYPOINT":
+            config.entrypoint = (ins.value, ins.is_json)
+            config.cmd = None  # BuildKit resets CMD when ENTRYPOINT is set in a stage
+        elif kw == "CMD":
+            config.cmd = (ins.value, ins.is_json)
+        elif kw == "USER":
+            config.user = ins.args
+        elif kw == "WORKDIR":
+            config.workdir = ins.args if ins.args.startswith("/") or config.workdir is None else f"{config.workdir.rstrip('/')}/{ins.args}"
+        elif kw == "EXPOSE":
+            config.expose = config.expose | frozenset(ins.value)
+        elif kw == "ENV":
+            for key, value in ins.env_pairs:
+                config.env[key] = value
+        elif kw == "HEALTHCHECK":
+            config.healthcheck = tuple(f.raw for f in ins.flags) + ins.value
+        elif kw == "STOPSIGNAL":
+            config.stopsignal = ins.args
+        elif kw == "VOLUME":
+            config.volumes = config.volumes | frozenset(ins.value)
+        elif kw == "LABEL":
+            for key, value in ins.env_pairs:
+                config.labels[key] = value
+        elif kw == "SHELL":
+            config.shell = ins.value

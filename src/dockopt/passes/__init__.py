@@ -1,0 +1,51 @@
+"""The rewrite rules, in the order the pipeline runs them.
+
+Order matters: dependencies are moved before the code while the file is
+still one stage, the split then moves them to a builder, the runtime stage is
+put on a slim base, and only then are RUN layers merged and cleaned up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .base import Rule
+
+from . import deps_first, multi_stage, path_env, run_cleanup, run_merge, slim_base, apt_no_recommends  # noqa: E402
+
+RULES: tuple[Rule, ...] = (
+    deps_first.RULE,
+    multi_stage.RULE,
+    path_env.RULE,
+    slim_base.RULE,
+    run_merge.RULE,
+    run_cleanup.RULE,
+    apt_no_recommends.RULE,
+)
+
+_BY_KEY = {key: rule for rule in RULES for key in (rule.id, rule.id.lower(), rule.name)}
+
+
+class UnknownRule(ValueError):
+    pass
+
+
+def resolve(keys: Iterable[str]) -> list[Rule]:
+    """Rules named by id (``DO003``) or name (``run-merge``); ``ALL`` selects every rule."""
+    out = []
+    for key in keys:
+        key = key.strip()
+        if not key:
+            continue
+        if key.upper() == "ALL":
+            out.extend(RULES)
+        elif key in _BY_KEY or key.lower() in _BY_KEY:
+            out.append(_BY_KEY.get(key) or _BY_KEY[key.lower()])
+        else:
+            raise UnknownRule(f"unknown rule {key!r}; `dockopt rules` lists them")
+    return out
+
+
+def get(key: str) -> Rule:
+    (rule,) = resolve([key])
+    return rule

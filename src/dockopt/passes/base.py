@@ -1,0 +1,105 @@
+"""What a pass is: a documented rule plus a function from tree to tree.
+
+Modelled on ruff's rule pages and LibCST codemods: every rule has a stable
+id, a title, the reason it exists, whether its fix is safe, and a before/after
+example, so ``dockopt explain ID`` and the docs come from the same object the
+pipeline runs. A pass never prints and never touches files; it returns the new
+tree with the changes it made and the rewrites it declined (skips), each with
+the line it is about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from ..syntax import Dockerfile, Instruction
+
+Safety = Literal["safe", "unsafe"]
+
+
+@dataclass(frozen=True)
+class Change:
+    """A rewrite a pass made. ``line`` is in the input the pass was given."""
+
+    rule: str
+    line: int | None
+    message: str
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A rewrite a pass would have made, and what stopped it."""
+
+    rule: str
+    line: int | None
+    message: str
+
+
+@dataclass
+class Context:
+    """What a pass may know besides the tree.
+
+    ``context_dir`` is the build context (the Dockerfile's folder unless told
+    otherwise): passes read dependency manifests there to decide what an
+    install needs, and never write to it.
+    """
+
+    unsafe: bool = False
+    layout: Literal["venv", "user"] = "venv"
+    context_dir: Path | None = None
+    suppressed: dict[int, frozenset[str]] = field(default_factory=dict)  # id(instruction) -> rule ids
+    changes: list[Change] = field(default_factory=list)
+    skips: list[Skip] = field(default_factory=list)
+
+    def allowed(self, rule: Rule, *instructions: Instruction) -> bool:
+        """False when an inline ``# dockopt: ignore=`` names this rule on any of the instructions."""
+        for ins in instructions:
+            ids = self.suppressed.get(id(ins))
+            if ids and (rule.id in ids or rule.name in ids or "all" in ids):
+                return False
+        return True
+
+    def change(self, rule: Rule, ins: Instruction | None, message: str) -> None:
+        self.changes.append(Change(rule.id, ins.line if ins is not None else None, message))
+
+    def skip(self, rule: Rule, ins: Instruction | None, message: str) -> None:
+        self.skips.append(Skip(rule.id, ins.line if ins is not None else None, message))
+
+
+PassFn = Callable[[Dockerfile, Context], Dockerfile]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rewrite rule and its documentation."""
+
+    id: str  # stable code, e.g. "DO003"
+    name: str  # kebab-case name, accepted wherever an id is
+    title: str
+    why: str
+    safety: Safety
+    before: str  # example input
+    after: str  # what dockopt makes of it
+    apply: PassFn
+    notes: str = ""  # when the rule declines, and what it leaves alone
+
+    def explain(self) -> str:
+        """The rule's documentation page as plain text (``dockopt explain``)."""
+        parts = [
+            f"{self.id} {self.name}: {self.title}",
+            f"Fix safety: {self.safety}" + (" (applied only with --unsafe)" if self.safety == "unsafe" else ""),
+            "",
+            "Why",
+            self.why.strip(),
+        ]
+        if self.notes:
+            parts += ["", "When it declines", self.notes.strip()]
+        parts += ["", "Before", _indent(self.before), "", "After", _indent(self.after)]
+        return "\n".join(parts) + "\n"
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line if line else "" for line in text.rstrip("\n").split("\n"))

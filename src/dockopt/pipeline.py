@@ -1,0 +1,120 @@
+"""text → tree → passes → tree → text, with the guards that make it safe to run.
+
+The pipeline runs the selected rules in a fixed order until the text stops
+changing (a pass may enable another: a split creates the runtime stage that
+the slim-base rule then swaps). After every round the printed text is parsed
+again; a pass whose output does not parse is a bug, reported as an error
+rather than written to a user's file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from .model.image import runtime_config
+from .passes import RULES, resolve
+from .passes.base import Change, Context, Rule, Skip
+from .syntax import Dockerfile, ParseError, parse
+
+MAX_ROUNDS = 6
+
+_SUPPRESS_RE = re.compile(r"#\s*dockopt:\s*ignore\s*=\s*([A-Za-z0-9_,\- ]+)")
+_SKIP_FILE_RE = re.compile(r"^\s*#\s*dockopt:\s*skip-file\s*$", re.M)
+
+
+@dataclass
+class RewriteResult:
+    """The new text, and what the rules did and declined to do."""
+
+    original: str
+    text: str
+    changes: list[Change] = field(default_factory=list)
+    skips: list[Skip] = field(default_factory=list)
+    skipped_file: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return self.text != self.original
+
+
+class PassBug(RuntimeError):
+    """A pass produced text that does not parse: never written, always reported."""
+
+
+def rewrite(
+    text: str,
+    *,
+    select: Iterable[str] | None = None,
+    ignore: Iterable[str] = (),
+    unsafe: bool = False,
+    layout: Literal["venv", "user"] = "venv",
+    context_dir: Path | None = None,
+) -> RewriteResult:
+    """Rewrite Dockerfile ``text``; raise ParseError if it is not a Dockerfile BuildKit reads."""
+    doc = parse(text)
+    if _SKIP_FILE_RE.search("".join(t.text for ins in doc.instructions for t in ins.leading) + "".join(t.text for t in doc.directives)):
+        return RewriteResult(text, text, skipped_file=True)
+    rules = [r for r in select_rules(select, ignore) if unsafe or r.safety == "safe"]
+    result = RewriteResult(text, text)
+    seen_changes: set[tuple[str, int | None, str]] = set()
+    seen_skips: set[tuple[str, int | None, str]] = set()
+    for _ in range(MAX_ROUNDS):
+        before = doc.to_source()
+        for rule in rules:
+            ctx = Context(unsafe=unsafe, layout=layout, context_dir=context_dir, suppressed=suppressions(doc))
+            new = rule.apply(doc, ctx)
+            broken = runtime_config(doc).differences(runtime_config(new)) if new is not doc else []
+            if broken:
+                # The guard: a pass must not change how the image runs. Drop this
+                # pass's work for the round and say why, instead of emitting it.
+                for problem in broken:
+                    ctx.skips.append(Skip(rule.id, None, f"not applied: the rewrite would change the image ({problem})"))
+                ctx.changes.clear()
+            else:
+                doc = new
+            _record(result.changes, seen_changes, ctx.changes)
+            _record(result.skips, seen_skips, ctx.skips)
+        after = doc.to_source()
+        try:
+            doc = parse(after)
+        except ParseError as exc:
+            raise PassBug(f"a rewrite produced text that does not parse ({exc}); nothing was written") from exc
+        if after == before:
+            break
+    result.text = doc.to_source()
+    # Skips that a later round resolved (the rule then applied) are noise.
+    result.skips = [s for s in result.skips if not any(c.rule == s.rule and c.line == s.line for c in result.changes)]
+    return result
+
+
+def _record(into: list[Change] | list[Skip], seen: set[tuple[str, int | None, str]], new: Sequence[Change | Skip]) -> None:
+    for item in new:
+        key = (item.rule, item.line, item.message)
+        if key not in seen:
+            seen.add(key)
+            into.append(item)  # type: ignore[arg-type]
+
+
+def select_rules(select: Iterable[str] | None, ignore: Iterable[str]) -> list[Rule]:
+    """Rules in pipeline order, filtered by ids or names (``--select``/``--ignore``)."""
+    chosen = list(RULES) if select is None else [r for r in RULES if r in set(resolve(select))]
+    dropped = set(resolve(ignore))
+    return [r for r in chosen if r not in dropped]
+
+
+def suppressions(doc: Dockerfile) -> dict[int, frozenset[str]]:
+    """``# dockopt: ignore=DO003,run-merge`` in the comments above an instruction."""
+    out: dict[int, frozenset[str]] = {}
+    for ins in doc.instructions:
+        ids: set[str] = set()
+        for t in ins.leading:
+            m = _SUPPRESS_RE.search(t.text)
+            if m:
+                ids.update(x.strip() for x in m.group(1).split(",") if x.strip())
+        if ids:
+            out[id(ins)] = frozenset(ids)
+    return out

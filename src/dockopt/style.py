@@ -1,0 +1,90 @@
+"""New instructions in the file's own style.
+
+A merged RUN in a backtick-escape CRLF file must come out with backticks and
+CRLF, in the keyword case and continuation indent the file already uses.
+Every pass builds new text through :class:`Style`, which writes the text and
+parses it with the real parser, so a new node is exactly what reading the
+output back will give (one reason the pipeline is idempotent).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from .syntax import Dockerfile, Instruction, Trivia, parse_instructions
+
+
+@dataclass(frozen=True)
+class Style:
+    escape: str = "\\"
+    newline: str = "\n"
+    indent: str = "    "  # continuation indent of RUN chains
+    upper: bool = True  # keyword case
+    # New ENV lines always use ENV k=v whatever the file does: BuildKit's
+    # LegacyKeyValueFormat check flags `ENV k v`, and output should not trip it.
+
+    @classmethod
+    def detect(cls, doc: Dockerfile) -> Style:
+        upper = lower = 0
+        indents: Counter[str] = Counter()
+        for ins in doc.instructions:
+            kw = ins.keyword_text
+            if kw.isupper():
+                upper += 1
+            elif kw.islower():
+                lower += 1
+            after_continuation = False
+            for part in ins.parts:
+                if part.type == "CONTINUATION":
+                    after_continuation = True
+                    continue
+                if after_continuation and part.type == "ARGS":
+                    stripped = part.lstrip(" \t")
+                    indents[part[: len(part) - len(stripped)]] += 1
+                    after_continuation = False
+        indent = indents.most_common(1)[0][0] if indents else "    "
+        if not indent:
+            indent = "    "
+        return cls(
+            escape=doc.escape,
+            newline=doc.newline,
+            indent=indent,
+            upper=upper >= lower,
+        )
+
+    # -- text ---------------------------------------------------------------------
+    def keyword(self, kw: str) -> str:
+        return kw.upper() if self.upper else kw.lower()
+
+    def comment_lines(self, comments: Iterable[str]) -> list[Trivia]:
+        return [Trivia("comment", f"# {c}{self.newline}" if c else f"#{self.newline}") for c in comments]
+
+    def line(self, keyword: str, args: str, flags: Sequence[str] = ()) -> str:
+        head = " ".join([self.keyword(keyword), *flags])
+        return f"{head} {args}{self.newline}" if args else f"{head}{self.newline}"
+
+    def chain(self, commands: Sequence[str], joiner: str = "&&") -> str:
+        """Shell commands joined with ``&&`` one per line, continued with the file's escape char."""
+        sep = f" {self.escape}{self.newline}{self.indent}{joiner} "
+        return sep.join(commands)
+
+    # -- nodes ----------------------------------------------------------------------
+    def parse(self, text: str) -> tuple[Instruction, ...]:
+        return parse_instructions(text, self.escape)
+
+    def instruction(self, keyword: str, args: str, flags: Sequence[str] = (), leading: Sequence[Trivia] = ()) -> Instruction:
+        (ins,) = self.parse(self.line(keyword, args, flags))
+        return ins.with_leading(leading) if leading else ins
+
+    def run(self, commands: Sequence[str], flags: Sequence[str] = (), leading: Sequence[Trivia] = ()) -> Instruction:
+        return self.instruction("RUN", self.chain(commands), flags, leading)
+
+    def env(self, pairs: Sequence[tuple[str, str]], leading: Sequence[Trivia] = ()) -> Instruction:
+        args = " ".join(f"{k}={v}" for k, v in pairs)
+        return self.instruction("ENV", args, leading=leading)
+
+    def exec_form(self, keyword: str, argv: Sequence[str]) -> Instruction:
+        return self.instruction(keyword, json.dumps(list(argv)))
