@@ -1,0 +1,113 @@
+"""Image sizes for every example app: naive, dockopt's rewrite, and a hand-written reference.
+
+Not a test: it builds 3 images per app with the local Docker engine (cold, no
+cache, so build times are real) and prints a table and the medians against
+the targets:
+
+* the rewritten image within 10 % of the hand-written reference (median over
+  the apps), aiming for no larger than it;
+* a median size reduction of at least 80 % against the naive Dockerfile.
+
+Usage: python bench/size_bench.py [--apps NAME,NAME] [--json FILE] [--warm]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+import dockopt  # noqa: E402
+from dockopt.engine import App, check_engine, load_apps  # noqa: E402
+from dockopt.measure import build_and_measure  # noqa: E402
+
+TARGET_REDUCTION = 0.80
+TARGET_VS_REFERENCE = 1.10
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--apps", help="comma-separated app names (default: all)")
+    ap.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    ap.add_argument("--warm", action="store_true", help="allow the build cache (faster; build times not cold)")
+    args = ap.parse_args()
+
+    status = check_engine()
+    if status.engine is None:
+        print(f"no Docker engine: {status.reason}", file=sys.stderr)
+        return 2
+    engine = status.engine
+    apps = load_apps(ROOT / "fixtures" / "apps")
+    if args.apps:
+        wanted = set(args.apps.split(","))
+        apps = [a for a in apps if a.name in wanted]
+
+    rows = []
+    for app in apps:
+        print(f"[{time.strftime('%H:%M:%S')}] {app.name} ...", file=sys.stderr, flush=True)
+        rows.append(measure_app(engine, app, cold=not args.warm))
+        r = rows[-1]
+        print(
+            f"    naive {r['naive_mb']:.0f} MB, rewritten {r['rewritten_mb']:.0f} MB, reference {r['reference_mb']:.0f} MB",
+            file=sys.stderr,
+        )
+
+    print_table(rows)
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2) + "\n")
+    return 0
+
+
+def measure_app(engine, app: App, cold: bool) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    naive_text = app.dockerfile.read_text()
+    rewritten_text = dockopt.rewrite(naive_text, context_dir=app.dir).text
+    reference_text = app.reference.read_text()
+    figures = {}
+    for label, text in (("naive", naive_text), ("rewritten", rewritten_text), ("reference", reference_text)):
+        f = build_and_measure(engine, f"bench-{app.name}-{label}", text, app.dir, smoke=app.smoke, cold=cold)
+        figures[label] = f
+    n, w, r = figures["naive"], figures["rewritten"], figures["reference"]
+    return {
+        "app": app.name,
+        "naive_mb": n.size_bytes / 1e6,
+        "rewritten_mb": w.size_bytes / 1e6,
+        "reference_mb": r.size_bytes / 1e6,
+        "reduction": 1 - w.size_bytes / n.size_bytes,
+        "reference_reduction": 1 - r.size_bytes / n.size_bytes,
+        "vs_reference": w.size_bytes / r.size_bytes,
+        "naive_layers": n.layers,
+        "rewritten_layers": w.layers,
+        "naive_build_s": n.cold_seconds,
+        "rewritten_build_s": w.cold_seconds,
+        "smoke_ok": all(app.smoke.matches(f.smoke) for f in figures.values() if f.smoke is not None),
+    }
+
+
+def print_table(rows: list[dict[str, object]]) -> None:
+    head = f"{'app':28} {'naive':>9} {'rewritten':>10} {'reference':>10} {'reduction':>10} {'vs ref':>7} {'layers':>9} {'smoke':>6}"
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        print(
+            f"{r['app']:28} {r['naive_mb']:>7.0f}MB {r['rewritten_mb']:>8.0f}MB {r['reference_mb']:>8.0f}MB "
+            f"{r['reduction']:>9.0%} {r['vs_reference']:>7.2f} {r['naive_layers']:>4}→{r['rewritten_layers']:<4} "
+            f"{'ok' if r['smoke_ok'] else 'FAIL':>6}"
+        )
+    changed = [r for r in rows if r["reduction"] > 0.01]  # type: ignore[operator]
+    if not changed:
+        return
+    med_red = statistics.median(r["reduction"] for r in changed)  # type: ignore[misc]
+    med_ref = statistics.median(r["vs_reference"] for r in changed)  # type: ignore[misc]
+    print()
+    print(f"median reduction (apps dockopt changed): {med_red:.1%}  target ≥ {TARGET_REDUCTION:.0%}")
+    print(f"median size vs hand-written reference:    {med_ref:.3f}×  target ≤ {TARGET_VS_REFERENCE:.2f}× (aim ≤ 1.00×)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
