@@ -1,0 +1,704 @@
+"""The ``dockopt`` command line.
+
+Conventions follow ruff, black and hadolint:
+
+* ``dockopt rewrite PATH...`` prints a unified diff by default, the safe
+  choice (black writes by default; dockopt rewrites build files, so applying
+  needs ``--write``). ``--check`` only reports. ``dockopt rewrite -`` reads
+  stdin and writes the rewritten file to stdout, for editors.
+* Exit codes: 0 nothing to change (or everything written), 1 changes found
+  with ``--diff``/``--check`` (or the default diff), 2 an error: a file that
+  does not parse or cannot be read, a bad option or config, an internal error.
+  With several files every one is processed and the worst code wins.
+* stdout carries the product (diff, rewritten file, JSON/SARIF document);
+  messages go to stderr. A traceback is shown only with ``--debug`` or
+  ``DOCKOPT_DEBUG=1``.
+
+Start-up time matters (editors run ``dockopt rewrite -`` on every save), so
+this module imports click and nothing heavy; the parser, the rules, rich and
+json load inside the commands that need them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from . import __version__
+
+if TYPE_CHECKING:
+    from .config import Config, Resolver
+    from .report import FileReport
+    from .syntax import Dockerfile, Instruction
+
+EXIT_OK = 0
+EXIT_CHANGES = 1
+EXIT_ERROR = 2
+
+#: How stdin is named in messages and diff headers without --stdin-filename.
+STDIN_NAME = "<stdin>"
+
+_DEBUG_KEY = "dockopt.debug"
+
+
+# -- errors and --debug ------------------------------------------------------------------------
+
+
+def _debug_enabled(ctx: click.Context | None = None) -> bool:
+    if os.environ.get("DOCKOPT_DEBUG", "").lower() not in ("", "0", "false", "no"):
+        return True
+    ctx = ctx or click.get_current_context(silent=True)
+    return bool(ctx is not None and ctx.meta.get(_DEBUG_KEY))
+
+
+def _set_debug(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    if value:
+        ctx.meta[_DEBUG_KEY] = True  # ctx.meta is shared by the whole command chain
+    return value
+
+
+debug_option = click.option(
+    "--debug",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_set_debug,
+    help="Show the traceback of an internal error (also DOCKOPT_DEBUG=1).",
+)
+
+
+def _print_traceback(exc: BaseException) -> None:
+    import traceback
+
+    traceback.print_exception(exc, file=sys.stderr)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+
+
+class _Group(click.Group):
+    """Turns an unexpected exception into a one-line message and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except OSError as exc:
+            import errno
+
+            if exc.errno == errno.EPIPE:
+                raise  # click quietly handles a closed pipe (`dockopt rules | head`)
+            self._internal(ctx, exc)
+        except Exception as exc:
+            self._internal(ctx, exc)
+        return None  # pragma: no cover - _internal exits
+
+    @staticmethod
+    def _internal(ctx: click.Context, exc: Exception) -> None:
+        if _debug_enabled(ctx):
+            _print_traceback(exc)
+        _fail(f"internal error: {type(exc).__name__}: {exc}")
+        if not _debug_enabled(ctx):
+            click.echo("Please report it; run with --debug (or DOCKOPT_DEBUG=1) for the traceback.", err=True)
+        ctx.exit(EXIT_ERROR)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-V", prog_name="dockopt", message="%(prog)s %(version)s")
+@debug_option
+def cli() -> None:
+    """Rewrite Dockerfiles into smaller, faster-building ones, and show the change as a diff."""
+
+
+def main() -> None:
+    """The console script's entry point."""
+    cli(prog_name="dockopt")
+
+
+# -- reading input ----------------------------------------------------------------------------------
+
+
+def _read_input(name: str) -> bytes:
+    """Bytes of a file, or of stdin for ``-``; raise FileError with the path in the message."""
+    from .fileio import read_bytes, read_stdin
+
+    if name == "-":
+        return read_stdin()
+    return read_bytes(Path(name))
+
+
+# -- dockopt parse ----------------------------------------------------------------------------------
+
+
+@cli.command("parse")
+@click.argument("file", metavar="FILE|-")
+@click.option("--json", "as_json", is_flag=True, help="Print the tree as JSON (to compare with BuildKit's parser).")
+@debug_option
+@click.pass_context
+def parse_cmd(ctx: click.Context, file: str, as_json: bool) -> None:
+    """Print how dockopt (and BuildKit) read FILE: stages and instructions.
+
+    For each stage its index, name, base image and platform; for each
+    instruction its line range, keyword, flags, BuildKit's value list,
+    whether it is in JSON (exec) form, and its heredocs. A debugging aid.
+    """
+    from .fileio import FileError, decode
+    from .syntax import ParseError, parse
+
+    try:
+        data = _read_input(file)
+    except FileError as exc:
+        _fail(str(exc))
+        ctx.exit(EXIT_ERROR)
+    try:
+        doc = parse(decode(data))
+    except ParseError as exc:
+        click.echo(_printable(exc.format(STDIN_NAME if file == "-" else file)), err=True)
+        ctx.exit(EXIT_ERROR)
+    if as_json:
+        from .report import dumps
+
+        click.echo(dumps(tree_json(doc)), nl=False)
+    else:
+        click.echo(_printable(tree_text(doc)), nl=False)
+
+
+def _instruction_json(ins: Instruction) -> dict[str, Any]:
+    child = ins.onbuild_child
+    return {
+        "line": ins.line,
+        "end_line": ins.end_line,
+        "keyword": ins.keyword,
+        "sub_keyword": child.keyword if child is not None else None,
+        "flags": [f.raw for f in ins.flags],
+        "value": list(ins.value),
+        "json": ins.is_json,
+        "heredocs": [
+            {"name": h.name, "fd": h.fd, "chomp": h.chomp, "expand": h.expand, "body": h.body} for h in ins.heredocs
+        ],
+        "original": ins.logical.rstrip("\r\n"),
+    }
+
+
+def tree_json(doc: Dockerfile) -> dict[str, Any]:
+    """The ``parse --json`` document: file properties, what precedes the first FROM, the stages."""
+    stages = doc.stages
+    first_from = stages[0].from_instruction if stages else None
+    before: list[Instruction] = []
+    for ins in doc.instructions:
+        if ins is first_from:
+            break
+        before.append(ins)
+    return {
+        "escape": doc.escape,
+        "newline": doc.newline,
+        "bom": bool(doc.bom),
+        "directives": [{"name": d.name, "value": d.value} for d in doc.parsed_directives],
+        "global": [_instruction_json(i) for i in before],
+        "stages": [
+            {
+                "index": s.index,
+                "name": s.name,
+                "base": s.base,
+                "platform": s.platform,
+                "instructions": [_instruction_json(i) for i in s.all_instructions()],
+            }
+            for s in stages
+        ],
+    }
+
+
+def tree_text(doc: Dockerfile) -> str:
+    """The ``parse`` tree as text, one instruction per line."""
+    import json
+
+    tree = tree_json(doc)
+    newline = {"\n": "LF", "\r\n": "CRLF"}.get(doc.newline, repr(doc.newline))
+    out = [f"file: escape {doc.escape}, line endings {newline}, BOM {'yes' if doc.bom else 'no'}"]
+    if tree["directives"]:
+        out.append("directives: " + ", ".join(f"{d['name']}={d['value']}" for d in tree["directives"]))
+
+    def show(ins: dict[str, Any]) -> str:
+        start, end = ins["line"], ins["end_line"]
+        span = f"{start}" if end in (None, start) else f"{start}-{end}"
+        parts = [f"  {span:<8}{ins['keyword']}"]
+        if ins["sub_keyword"]:
+            parts.append(ins["sub_keyword"])
+        parts.extend(ins["flags"])
+        parts.append(json.dumps(ins["value"], ensure_ascii=False))
+        if ins["json"]:
+            parts.append("(json form)")
+        elif ins["keyword"] in ("RUN", "CMD", "ENTRYPOINT"):
+            parts.append("(shell form)")
+        if ins["heredocs"]:
+            parts.append("heredocs=" + ",".join(h["name"] for h in ins["heredocs"]))
+        return " ".join(parts)
+
+    if tree["global"]:
+        out.append("before the first FROM")
+        out.extend(show(i) for i in tree["global"])
+    for stage in tree["stages"]:
+        head = f"stage {stage['index']}"
+        for key in ("name", "base", "platform"):
+            if stage[key] is not None:
+                head += f"  {key}={stage[key]}"
+        out.append(head)
+        out.extend(show(i) for i in stage["instructions"])
+    return "\n".join(out) + "\n"
+
+
+def _printable(text: str) -> str:
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+# -- dockopt rewrite ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Job:
+    display: str  # the name in messages and diff headers
+    path: Path | None  # None for stdin
+    config: Config
+    context_dir: Path | None
+
+
+def _split_rules(values: Sequence[str]) -> tuple[str, ...] | None:
+    """``--select a,b --select c`` → (a, b, c); None when the flag was not given."""
+    if not values:
+        return None
+    return tuple(part.strip() for v in values for part in v.split(",") if part.strip())
+
+
+@cli.command("rewrite")
+@click.argument("paths", nargs=-1, metavar="[PATH...|-]")
+@click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff of the changes (the default for paths).")
+@click.option("--check", is_flag=True, help="Report what would change; print no diff. Exit 1 if anything would.")
+@click.option("--write", "-w", is_flag=True, help="Rewrite the files in place (atomically).")
+@click.option(
+    "--stdin-filename", metavar="NAME", help="With -, the file's name: used in messages and to find the config."
+)
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="RULES",
+    help="Only these rules (ids or names, comma-separated, repeatable; ALL for every rule).",
+)
+@click.option(
+    "--ignore", multiple=True, metavar="RULES", help="Not these rules (ids or names, comma-separated, repeatable)."
+)
+@click.option("--unsafe/--no-unsafe", default=None, help="Also apply rules whose fix is marked unsafe.")
+@click.option(
+    "--layout",
+    type=click.Choice(["venv", "user"]),
+    default=None,
+    help="How dependencies are installed in a builder stage (default venv).",
+)
+@click.option(
+    "--context",
+    "context_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="The build context (default: each Dockerfile's folder; none for stdin without --stdin-filename).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "sarif"]),
+    default="text",
+    show_default=True,
+    help="text: changes and skips on stderr; json/sarif: one report on stdout instead of diffs.",
+)
+@click.option(
+    "--color/--no-color", default=None, help="Colour the diff (default: on a terminal, unless NO_COLOR is set)."
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors (and the diff or file).")
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Also say which files are unchanged, excluded, and which config applies."
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Use this config file (.dockopt.toml or pyproject.toml) for every file.",
+)
+@click.option("--isolated", is_flag=True, help="Ignore every config file.")
+@debug_option
+@click.pass_context
+def rewrite_cmd(
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    show_diff: bool,
+    check: bool,
+    write: bool,
+    stdin_filename: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    unsafe: bool | None,
+    layout: str | None,
+    context_dir: Path | None,
+    fmt: str,
+    color: bool | None,
+    quiet: bool,
+    verbose: bool,
+    config_path: Path | None,
+    isolated: bool,
+) -> None:
+    """Rewrite Dockerfiles: print the diff (default), --check, or --write in place.
+
+    PATH may be a file or a folder (searched for Dockerfile, *.Dockerfile,
+    Dockerfile.* and Containerfile, skipping .git, node_modules and .venv).
+    With - the Dockerfile is read from stdin and the rewritten file (byte for
+    byte the input when nothing changes) is written to stdout.
+
+    Each change and each skipped rewrite (with the reason) is listed on
+    stderr as PATH:LINE: RULE [changed|skipped] MESSAGE; --quiet hides them.
+
+    Settings come from the nearest .dockopt.toml, or [tool.dockopt] in
+    pyproject.toml, above each file; a flag replaces the file's value.
+
+    --diff may be added to --write (print what was written) or to --check.
+    With --format json or sarif, stdout holds only that report (json
+    includes each file's diff); messages still go to stderr.
+
+    Exit status: 0 nothing to change, or written, or - (the rewritten file is
+    the output); 1 changes found (the diff, or --check); 2 error. With
+    several files, the worst.
+    """
+    from .config import ConfigError, Resolver
+
+    stdin = paths == ("-",)
+    if not paths:
+        raise click.UsageError("no paths given: pass Dockerfiles, folders, or - to read stdin")
+    if "-" in paths and not stdin:
+        raise click.UsageError("- (stdin) cannot be combined with other paths")
+    if write and check:
+        raise click.UsageError("--write and --check contradict each other")
+    if write and stdin:
+        raise click.UsageError("--write needs files; with - the rewritten file goes to stdout")
+    if stdin_filename is not None and not stdin:
+        raise click.UsageError("--stdin-filename is only used with -")
+    if config_path is not None and isolated:
+        raise click.UsageError("--config and --isolated contradict each other")
+    if quiet and verbose:
+        raise click.UsageError("--quiet and --verbose contradict each other")
+
+    if write:
+        mode = "write"
+    elif check and not show_diff:
+        mode = "check"
+    elif show_diff or not stdin:
+        mode = "diff"
+    else:
+        mode = "stdout"  # `dockopt rewrite -`: the rewritten file on stdout
+
+    try:
+        resolver = Resolver(explicit=config_path, isolated=isolated)
+        jobs, notes = _plan(
+            paths, stdin_filename, resolver, _split_rules(select), _split_rules(ignore), unsafe, layout, context_dir
+        )
+    except ConfigError as exc:
+        _fail(str(exc))
+        ctx.exit(EXIT_ERROR)
+
+    debug = _debug_enabled(ctx)
+    show_text = fmt == "text" and not quiet
+    print_diffs = fmt == "text" and (mode == "diff" or (mode == "write" and show_diff))
+    color_out = False
+    if print_diffs:
+        from .report import use_color
+
+        color_out = use_color(color, sys.stdout)
+    if show_text:
+        for note in notes:
+            click.echo(note, err=True)
+
+    reports: list[FileReport] = []
+    worst = EXIT_OK
+    for job in jobs:
+        report, original, new = _process(job, mode, debug)
+        reports.append(report)
+        worst = max(worst, _exit_code(report, mode))
+        if fmt == "text":
+            if mode == "stdout":
+                _emit_stdin(report, original, new)
+            elif print_diffs and report.diff:
+                from .report import print_diff
+
+                print_diff(report.diff, color=color_out)
+        _emit_messages(report, show_text=show_text, verbose=verbose)
+
+    if fmt == "text":
+        if show_text and not stdin and reports:
+            from .report import summary
+
+            click.echo(summary(reports, mode), err=True)
+    else:
+        from .passes import RULES
+        from .report import dumps, json_document, sarif_document
+
+        document = json_document(reports, RULES) if fmt == "json" else sarif_document(reports, RULES)
+        click.echo(dumps(document), nl=False)
+    ctx.exit(worst)
+
+
+def _plan(
+    paths: Sequence[str],
+    stdin_filename: str | None,
+    resolver: Resolver,
+    select: tuple[str, ...] | None,
+    ignore: tuple[str, ...] | None,
+    unsafe: bool | None,
+    layout: str | None,
+    context_dir: Path | None,
+) -> tuple[list[_Job], list[str]]:
+    """Every file to process with its settings; config errors surface here, before any file is touched."""
+    from .fileio import find_dockerfiles
+
+    if context_dir is not None:
+        context_dir = Path(os.path.abspath(context_dir))
+    checked: set[tuple[tuple[str, ...] | None, tuple[str, ...]]] = set()
+
+    def settings(folder: Path) -> Config:
+        cfg = resolver.for_folder(folder).override(select=select, ignore=ignore, unsafe=unsafe, layout=layout)
+        if (cfg.select, cfg.ignore) not in checked:
+            cfg.check_rules()
+            checked.add((cfg.select, cfg.ignore))
+        return cfg
+
+    if list(paths) == ["-"]:
+        named = Path(stdin_filename) if stdin_filename else None
+        folder = named.parent if named is not None else Path.cwd()
+        ctx_dir = (
+            context_dir if context_dir is not None else (Path(os.path.abspath(folder)) if named is not None else None)
+        )
+        return [_Job(stdin_filename or STDIN_NAME, None, settings(folder), ctx_dir)], []
+
+    jobs: list[_Job] = []
+    notes: list[str] = []
+    seen: set[str] = set()
+
+    def add(file: Path, display: str) -> None:
+        key = os.path.abspath(file)
+        if key in seen:
+            return
+        seen.add(key)
+        folder = file.parent
+        ctx_dir = context_dir if context_dir is not None else Path(os.path.abspath(folder))
+        jobs.append(_Job(display, file, settings(folder), ctx_dir))
+
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = list(find_dockerfiles(path))
+            if not found:
+                notes.append(f"warning: no Dockerfiles found in {raw}")
+            for file in found:
+                add(file, _display(file))
+        else:
+            add(path, raw)
+    return jobs, notes
+
+
+def _display(path: Path) -> str:
+    text = str(path)
+    return text[2:] if text.startswith("./") else text
+
+
+def _process(job: _Job, mode: str, debug: bool) -> tuple[FileReport, bytes, str | None]:
+    """Read, rewrite and (with --write) write one file; every failure becomes the report's error."""
+    from .fileio import FileError, decode, encode, excluded, write_atomic
+    from .pipeline import rewrite
+    from .report import FileError as ReportedError
+    from .report import FileReport, unified_diff
+    from .syntax import ParseError
+
+    cfg = job.config
+    report = FileReport(job.display, config=cfg.path)
+    target = job.path if job.path is not None else (Path(job.display) if job.display != STDIN_NAME else None)
+    if target is not None and cfg.exclude and excluded(target, cfg.exclude, cfg.root):
+        report.excluded = True
+        original = _read_input("-") if job.path is None else b""
+        return report, original, None
+    try:
+        original = _read_input("-" if job.path is None else str(job.path))
+    except FileError as exc:
+        message = str(exc).removeprefix(f"{job.path}: ")
+        report.error = ReportedError("read", message, detail=_printable(f"{job.display}: {message}"))
+        return report, b"", None
+    text = decode(original)
+    try:
+        result = rewrite(
+            text,
+            select=cfg.select,
+            ignore=cfg.ignore,
+            unsafe=cfg.unsafe,
+            layout=cfg.layout,
+            context_dir=job.context_dir,
+        )
+    except ParseError as exc:
+        detail = _printable(exc.format(job.display))
+        report.error = ReportedError("parse", exc.message, detail=detail, line=exc.line, column=exc.column)
+        return report, original, None
+    except Exception as exc:
+        rule = _blame(exc, text, job)
+        what = f"rule {rule}" if rule else "a rewrite rule"
+        message = f"internal error in {what}, please report; file not changed"
+        detail = f"{_printable(job.display)}: {message}\n  {type(exc).__name__}: {_printable(str(exc))}"
+        if debug:
+            _print_traceback(exc)
+        else:
+            detail += "\n  (run with --debug or DOCKOPT_DEBUG=1 for the traceback)"
+        report.error = ReportedError("internal", f"{message} ({type(exc).__name__}: {exc})", detail=detail, rule=rule)
+        return report, original, None
+    report.changes = list(result.changes)
+    report.skips = list(result.skips)
+    report.skipped_file = result.skipped_file
+    report.changed = result.changed
+    if not result.changed:
+        return report, original, None
+    report.diff = unified_diff(text, result.text, job.display)
+    if mode == "write" and job.path is not None:
+        try:
+            write_atomic(job.path, encode(result.text), expected=original)
+        except FileError as exc:
+            message = str(exc).removeprefix(f"{job.path}: ")
+            report.error = ReportedError("write", message, detail=_printable(f"{job.display}: {message}"))
+            return report, original, result.text
+        report.written = True
+    return report, original, result.text
+
+
+def _blame(exc: BaseException, text: str, job: _Job) -> str | None:
+    """Which rule failed: the exception says, a frame in a pass module says, or each rule alone is retried."""
+    from .passes import RULES
+    from .pipeline import PassBug, rewrite, select_rules
+
+    rule = getattr(exc, "rule", None)
+    if isinstance(rule, str):
+        return rule
+    # The outermost frame running a rule's apply function (or, failing that,
+    # code in the module defining it) is the rule the pipeline was calling.
+    by_code: dict[object, set[str]] = {}
+    by_module: dict[object, set[str]] = {}
+    for r in RULES:
+        by_code.setdefault(getattr(r.apply, "__code__", None), set()).add(r.id)
+        by_module.setdefault(getattr(r.apply, "__module__", None), set()).add(r.id)
+    frames = []
+    tb = exc.__traceback__
+    while tb is not None:
+        frames.append(tb.tb_frame)
+        tb = tb.tb_next
+    for keys, table in (
+        ([f.f_code for f in frames], by_code),
+        ([f.f_globals.get("__name__") for f in frames], by_module),
+    ):
+        for key in keys:
+            ids = table.get(key)
+            if ids is not None and len(ids) == 1 and key is not None:
+                return next(iter(ids))
+    if isinstance(exc, PassBug):
+        cfg = job.config
+        for r in select_rules(cfg.select, cfg.ignore):
+            if r.safety != "safe" and not cfg.unsafe:
+                continue
+            try:
+                rewrite(text, select=[r.id], unsafe=cfg.unsafe, layout=cfg.layout, context_dir=job.context_dir)
+            except Exception:
+                return r.id
+    return None
+
+
+def _exit_code(report: FileReport, mode: str) -> int:
+    if report.error is not None:
+        return EXIT_ERROR
+    if report.changed and mode in ("diff", "check"):
+        return EXIT_CHANGES
+    return EXIT_OK
+
+
+def _emit_stdin(report: FileReport, original: bytes, new: str | None) -> None:
+    """`dockopt rewrite -`: the rewritten file, or the input byte for byte; nothing after an error."""
+    from .fileio import encode, write_stdout
+
+    if report.error is not None and report.error.kind != "write":
+        return
+    write_stdout(encode(new) if new is not None else original)
+
+
+def _emit_messages(report: FileReport, *, show_text: bool, verbose: bool) -> None:
+    from .report import text_lines
+
+    if show_text:
+        lines = text_lines(report, verbose=verbose)
+    elif report.error is not None:
+        lines = [report.error.detail or f"{report.path}: {report.error.message}"]
+    else:
+        lines = []
+    for line in lines:
+        click.echo(line, err=True)
+
+
+# -- dockopt rules / explain ---------------------------------------------------------------------
+
+
+@cli.command("rules")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@debug_option
+def rules_cmd(fmt: str) -> None:
+    """List the rules: id, name, fix safety, title (in the order they run)."""
+    from .passes import RULES
+
+    if fmt == "json":
+        from .report import dumps
+
+        rows = [
+            {
+                "id": r.id,
+                "name": r.name,
+                "safety": r.safety,
+                "title": r.title,
+                "why": r.why,
+                "notes": r.notes,
+                "before": r.before,
+                "after": r.after,
+            }
+            for r in RULES
+        ]
+        click.echo(dumps({"rules": rows}), nl=False)
+        return
+    table = [("ID", "NAME", "SAFETY", "TITLE"), *((r.id, r.name, r.safety, r.title) for r in RULES)]
+    click.echo(_columns(table))
+
+
+def _columns(rows: Iterable[tuple[str, ...]]) -> str:
+    rows = list(rows)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    return "\n".join(
+        "  ".join([*(cell.ljust(w) for cell, w in zip(row, widths, strict=False)), row[-1]]).rstrip() for row in rows
+    )
+
+
+@cli.command("explain")
+@click.argument("rule", metavar="ID|NAME")
+@debug_option
+@click.pass_context
+def explain_cmd(ctx: click.Context, rule: str) -> None:
+    """Explain a rule: why it exists, when it declines, and an example."""
+    from .passes import UnknownRule, resolve
+
+    try:
+        found = resolve([rule])
+    except UnknownRule as exc:
+        _fail(str(exc))
+        ctx.exit(EXIT_ERROR)
+    if len(found) != 1:
+        _fail(f"explain takes one rule id or name, not {rule!r}")
+        ctx.exit(EXIT_ERROR)
+    click.echo(found[0].explain(), nl=False)

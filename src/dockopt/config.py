@@ -1,0 +1,208 @@
+"""Settings from ``.dockopt.toml`` or ``[tool.dockopt]`` in ``pyproject.toml``.
+
+Discovery works like ruff's: starting in the Dockerfile's folder and going
+up, the first folder holding a ``.dockopt.toml`` (top-level keys) or a
+``pyproject.toml`` with a ``[tool.dockopt]`` table wins; in one folder
+``.dockopt.toml`` beats ``pyproject.toml``. A ``pyproject.toml`` without the
+table is passed over. ``--config PATH`` names the file instead and
+``--isolated`` ignores every file. A flag on the command line replaces the
+value from the file.
+
+Keys: ``select`` and ``ignore`` (rule ids or names), ``unsafe`` (bool),
+``layout`` (``"venv"`` or ``"user"``), ``exclude`` (globs, see
+:func:`dockopt.fileio.excluded`). Anything else is an error: a typo in a
+config file must not silently turn a setting off.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal, cast
+
+CONFIG_NAME = ".dockopt.toml"
+PYPROJECT = "pyproject.toml"
+KEYS = ("select", "ignore", "unsafe", "layout", "exclude")
+LAYOUTS = ("venv", "user")
+
+Layout = Literal["venv", "user"]
+
+
+class ConfigError(ValueError):
+    """A config file is unreadable, not TOML, or holds an unknown key or a bad value."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """The settings for one Dockerfile, and where they came from."""
+
+    select: tuple[str, ...] | None = None  # None: every rule
+    ignore: tuple[str, ...] = ()
+    unsafe: bool = False
+    layout: Layout = "venv"
+    exclude: tuple[str, ...] = ()
+    path: Path | None = None  # the config file, None when there is none
+    sources: dict[str, str] = field(default_factory=dict, compare=False)  # key -> where the value came from
+
+    @property
+    def root(self) -> Path:
+        """The folder ``exclude`` patterns are relative to: the config file's, else the working directory."""
+        return self.path.parent if self.path is not None else Path.cwd()
+
+    def override(
+        self,
+        *,
+        select: Sequence[str] | None = None,
+        ignore: Sequence[str] | None = None,
+        unsafe: bool | None = None,
+        layout: str | None = None,
+    ) -> Config:
+        """The command line's values on top of the file's (a given flag replaces the setting)."""
+        changes: dict[str, Any] = {}
+        sources = dict(self.sources)
+        if select is not None:
+            changes["select"] = tuple(select)
+            sources["select"] = "--select"
+        if ignore is not None:
+            changes["ignore"] = tuple(ignore)
+            sources["ignore"] = "--ignore"
+        if unsafe is not None:
+            changes["unsafe"] = unsafe
+        if layout is not None:
+            changes["layout"] = _layout(layout, "--layout")
+        return replace(self, sources=sources, **changes)
+
+    def check_rules(self) -> None:
+        """Raise ConfigError naming the file or flag when ``select``/``ignore`` names an unknown rule."""
+        from .passes import UnknownRule, resolve
+
+        for key in ("select", "ignore"):
+            values = getattr(self, key)
+            if values is None:
+                continue
+            try:
+                resolve(values)
+            except UnknownRule as exc:
+                where = self.sources.get(key, key)
+                raise ConfigError(f"{where}: {exc}") from None
+
+
+def load(path: Path) -> Config:
+    """Read one config file: ``[tool.dockopt]`` of a ``pyproject.toml``, else top-level keys."""
+    data = _read_toml(path)
+    if path.name == PYPROJECT:
+        table = data.get("tool", {}).get("dockopt", {})
+        where = f"{path} [tool.dockopt]"
+    else:
+        table, where = data, str(path)
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: expected a table")
+    return _from_table(table, where, path)
+
+
+def discover(start: Path) -> Path | None:
+    """The nearest config file at or above folder ``start``, or None."""
+    directory = Path(os.path.abspath(start))
+    for folder in (directory, *directory.parents):
+        candidate = folder / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+        pyproject = folder / PYPROJECT
+        if pyproject.is_file() and _has_dockopt_table(pyproject):
+            return pyproject
+    return None
+
+
+class Resolver:
+    """Finds and caches the config for each Dockerfile's folder."""
+
+    def __init__(self, *, explicit: Path | None = None, isolated: bool = False) -> None:
+        self.isolated = isolated
+        self._explicit = load(explicit) if explicit is not None else None
+        self._by_file: dict[Path, Config] = {}
+        self._by_folder: dict[Path, Config] = {}
+        self._default = Config()
+
+    def for_folder(self, folder: Path) -> Config:
+        if self.isolated:
+            return self._default
+        if self._explicit is not None:
+            return self._explicit
+        where = Path(os.path.abspath(folder))
+        if where not in self._by_folder:
+            found = discover(where)
+            if found is None:
+                self._by_folder[where] = self._default
+            else:
+                if found not in self._by_file:
+                    self._by_file[found] = load(found)
+                self._by_folder[where] = self._by_file[found]
+        return self._by_folder[where]
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    import tomllib
+
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config ({exc.strerror or exc})") from None
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+
+
+def _has_dockopt_table(pyproject: Path) -> bool:
+    # A cheap look before parsing: most pyproject.toml files never mention dockopt.
+    try:
+        if b"dockopt" not in pyproject.read_bytes():
+            return False
+    except OSError:
+        return False
+    tool = _read_toml(pyproject).get("tool", {})
+    return isinstance(tool, dict) and "dockopt" in tool
+
+
+def _from_table(table: dict[str, Any], where: str, path: Path) -> Config:
+    unknown = sorted(set(table) - set(KEYS))
+    if unknown:
+        names = ", ".join(repr(k) for k in unknown)
+        raise ConfigError(
+            f"{where}: unknown key{'s' if len(unknown) > 1 else ''} {names}; known keys: {', '.join(KEYS)}"
+        )
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for key in ("select", "ignore", "exclude"):
+        if key in table:
+            values[key] = _strings(table[key], f"{where}: {key}", split=key != "exclude")
+            sources[key] = where
+    if "unsafe" in table:
+        if not isinstance(table["unsafe"], bool):
+            raise ConfigError(f"{where}: unsafe must be true or false, not {table['unsafe']!r}")
+        values["unsafe"] = table["unsafe"]
+    if "layout" in table:
+        values["layout"] = _layout(table["layout"], f"{where}: layout")
+    return Config(path=path, sources=sources, **values)
+
+
+def _strings(value: object, where: str, *, split: bool) -> tuple[str, ...]:
+    """A list of strings; for rule lists an item may hold comma-separated ids, as on the command line."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where} must be a list of strings, not {value!r}")
+    if not split:
+        return tuple(value)
+    return tuple(part.strip() for v in value for part in v.split(",") if part.strip())
+
+
+def _layout(value: object, where: str) -> Layout:
+    if value not in LAYOUTS:
+        raise ConfigError(f"{where} must be one of {', '.join(repr(x) for x in LAYOUTS)}, not {value!r}")
+    return cast(Layout, value)

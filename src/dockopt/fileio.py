@@ -1,0 +1,183 @@
+"""Reading and writing Dockerfiles without changing a byte dockopt did not mean to change.
+
+Text is handled losslessly: files are read as bytes and decoded as UTF-8 with
+``surrogateescape``, so a stray Latin-1 byte, a BOM, CRLF line endings or a
+missing final newline all survive a round trip through :func:`encode`. Writes
+are atomic: a temporary file in the same directory, fsynced, given the
+original's mode, then ``os.replace``\\d over it, so a crash or a full disk can
+never leave a half-written Dockerfile.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fnmatch
+import os
+import stat
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+ENCODING = "utf-8"
+ERRORS = "surrogateescape"
+
+#: Directories never searched when a directory is given on the command line.
+SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        ".venv",
+        "venv",
+        "__pycache__",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+    }
+)
+
+
+class FileError(OSError):
+    """A file could not be read or written; the message names the file."""
+
+
+def decode(data: bytes) -> str:
+    return data.decode(ENCODING, ERRORS)
+
+
+def encode(text: str) -> bytes:
+    return text.encode(ENCODING, ERRORS)
+
+
+def read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except IsADirectoryError:
+        raise FileError(f"{path}: is a directory") from None
+    except FileNotFoundError:
+        raise FileError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise FileError(f"{path}: cannot read ({exc.strerror or exc})") from None
+
+
+def read_stdin() -> bytes:
+    return sys.stdin.buffer.read()
+
+
+def write_stdout(data: bytes) -> None:
+    """Bytes to stdout as they are (a text-only stdout gets them decoded back, surrogates and all)."""
+    out = getattr(sys.stdout, "buffer", None)
+    if out is None:
+        sys.stdout.write(decode(data))
+        sys.stdout.flush()
+        return
+    sys.stdout.flush()  # anything already written as text goes first
+    out.write(data)
+    out.flush()
+
+
+def write_atomic(path: Path, data: bytes, *, expected: bytes | None = None) -> None:
+    """Replace ``path``'s content with ``data`` atomically, keeping its mode.
+
+    A symlink is followed: the file it points at is replaced and the link
+    stays. With ``expected``, the file is re-read just before the replace and
+    left alone if someone changed it since dockopt read it.
+    """
+    import tempfile
+
+    target = Path(os.path.realpath(path))
+    try:
+        st = target.stat()
+    except OSError as exc:
+        raise FileError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    if expected is not None and read_bytes(target) != expected:
+        raise FileError(f"{path}: changed on disk while dockopt was running; not written")
+    fd, tmp_name = -1, ""
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".dockopt.tmp", dir=target.parent)
+        with os.fdopen(fd, "wb") as tmp:
+            fd = -1  # owned by the file object now
+            tmp.write(data)
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        os.chmod(tmp_name, stat.S_IMODE(st.st_mode))
+        if hasattr(os, "chown"):
+            with contextlib.suppress(OSError):  # only root may give a file away; the mode is what matters
+                os.chown(tmp_name, st.st_uid, st.st_gid)
+        os.replace(tmp_name, target)
+        tmp_name = ""
+        _fsync_dir(target.parent)
+    except OSError as exc:
+        raise FileError(f"{path}: cannot write ({exc.strerror or exc}); the file was not changed") from None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+        if tmp_name:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make the rename durable; not every platform lets a directory be opened."""
+    try:
+        dfd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dfd)
+    except OSError:
+        pass
+    finally:
+        os.close(dfd)
+
+
+# -- finding Dockerfiles ---------------------------------------------------------------
+
+
+def is_dockerfile_name(name: str) -> bool:
+    """``Dockerfile``, ``*.Dockerfile``, ``Dockerfile.*``, ``Containerfile`` (any case).
+
+    ``Dockerfile.dockerignore`` is BuildKit's per-Dockerfile ignore file, not a Dockerfile.
+    """
+    low = name.lower()
+    if low.endswith(".dockerignore"):
+        return False
+    return low in ("dockerfile", "containerfile") or low.endswith(".dockerfile") or low.startswith("dockerfile.")
+
+
+def find_dockerfiles(directory: Path) -> Iterator[Path]:
+    """Dockerfiles under ``directory`` in a stable order, skipping VCS, dependency and venv folders."""
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+        for name in sorted(files):
+            if is_dockerfile_name(name):
+                yield Path(root) / name
+
+
+def excluded(path: Path, patterns: Iterable[str], base: Path) -> bool:
+    """True when ``path`` matches one of the ``exclude`` globs.
+
+    Like ruff: a pattern without ``/`` matches any component of the path
+    (``legacy`` excludes every folder or file named so, ``*.old`` any such
+    file); a pattern with ``/`` matches the path relative to ``base`` (the
+    folder holding the config file).
+    """
+    resolved = Path(os.path.abspath(path))
+    try:
+        rel = resolved.relative_to(Path(os.path.abspath(base))).as_posix()
+    except ValueError:
+        rel = None
+    for pattern in patterns:
+        pat = pattern.rstrip("/")
+        if "/" in pat:
+            pat = pat.removeprefix("./")
+            if rel is not None and (fnmatch.fnmatchcase(rel, pat) or fnmatch.fnmatchcase(rel, pat + "/*")):
+                return True
+        else:
+            parts = (resolved.name,) if rel is None else Path(rel).parts
+            if any(fnmatch.fnmatchcase(part, pat) for part in parts):
+                return True
+    return False
