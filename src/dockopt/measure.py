@@ -132,7 +132,7 @@ def build_and_measure(
 
 def install_step_cached(build: BuildResult) -> bool | None:
     """True when every dependency-install step of the build came from cache (None: no such step)."""
-    steps = [s for s in build.instruction_steps() if INSTALL_STEP_RE.search(s.name)]
+    steps = [s for s in build.instruction_steps if INSTALL_STEP_RE.search(s.name)]
     if not steps:
         return None
     return all(s.cached for s in steps)

@@ -61,9 +61,9 @@ def rewrite(
     rules = [r for r in select_rules(select, ignore) if unsafe or r.safety == "safe"]
     result = RewriteResult(text, text)
     seen_changes: set[tuple[str, int | None, str]] = set()
-    seen_skips: set[tuple[str, int | None, str]] = set()
     for _ in range(MAX_ROUNDS):
         before = doc.to_source()
+        round_skips: list[Skip] = []
         for rule in rules:
             ctx = Context(unsafe=unsafe, layout=layout, context_dir=context_dir, suppressed=suppressions(doc))
             new = rule.apply(doc, ctx)
@@ -77,26 +77,38 @@ def rewrite(
             else:
                 doc = new
             _record(result.changes, seen_changes, ctx.changes)
-            _record(result.skips, seen_skips, ctx.skips)
+            round_skips.extend(ctx.skips)
         after = doc.to_source()
         try:
-            doc = parse(after)
+            parse(after)
         except ParseError as exc:
             raise PassBug(f"a rewrite produced text that does not parse ({exc}); nothing was written") from exc
+        # Skips describe the final text: a skip from an earlier round may have
+        # been resolved by a later one, so only the last round's are kept.
+        result.skips = _unique(round_skips)
         if after == before:
             break
     result.text = doc.to_source()
-    # Skips that a later round resolved (the rule then applied) are noise.
-    result.skips = [s for s in result.skips if not any(c.rule == s.rule and c.line == s.line for c in result.changes)]
     return result
 
 
-def _record(into: list[Change] | list[Skip], seen: set[tuple[str, int | None, str]], new: Sequence[Change | Skip]) -> None:
+def _unique(skips: list[Skip]) -> list[Skip]:
+    seen: set[tuple[str, int | None, str]] = set()
+    out = []
+    for s in skips:
+        key = (s.rule, s.line, s.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(s)
+    return out
+
+
+def _record(into: list[Change], seen: set[tuple[str, int | None, str]], new: Sequence[Change]) -> None:
     for item in new:
         key = (item.rule, item.line, item.message)
         if key not in seen:
             seen.add(key)
-            into.append(item)  # type: ignore[arg-type]
+            into.append(item)
 
 
 def select_rules(select: Iterable[str] | None, ignore: Iterable[str]) -> list[Rule]:

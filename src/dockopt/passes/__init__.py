@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from . import apt_no_recommends, deps_first, multi_stage, path_env, run_cleanup, run_merge, slim_base
 from .base import Rule
-
-from . import deps_first, multi_stage, path_env, run_cleanup, run_merge, slim_base, apt_no_recommends  # noqa: E402
 
 RULES: tuple[Rule, ...] = (
     deps_first.RULE,

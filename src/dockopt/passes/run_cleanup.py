@@ -1,22 +1,537 @@
-"""DO006 run-cleanup: Leave no package-manager caches in the layer. (Placeholder: not implemented yet.)"""
+"""DO006 run-cleanup: leave no package-manager caches in the layer.
+
+What it adds, per RUN of a stage whose RUN text is POSIX shell:
+
+(a) ``rm -rf /var/lib/apt/lists/*`` at the end of a RUN that installs with
+    apt (``apt-get``/``apt`` install, upgrade, build-dep ...), when this RUN
+    or an earlier one of the stage ran ``apt-get update``, the lists are not
+    already removed after the last apt call, the RUN has no cache mount on
+    ``/var/lib/apt`` or ``/var/cache/apt``, and nothing later needs the
+    lists: no later RUN of the stage, of a stage built FROM it, or an ONBUILD
+    trigger runs an apt install before running its own ``apt-get update``.
+(b) ``--no-cache-dir`` after ``install`` in ``pip install`` (any pip,
+    ``python -m pip``), unless a cache mount holds the pip cache, the stage
+    sets ``PIP_NO_CACHE_DIR``, or the call already picks a cache
+    (``--no-cache-dir`` or an abbreviation of it, ``--cache-dir``).
+(c) ``--no-cache`` after ``add`` in ``apk add`` (``apk update`` is left
+    alone), unless a cache mount or an ``rm`` already handles /var/cache/apk.
+(d) ``&& yum clean all`` (``dnf``/``microdnf`` likewise) after a yum-family
+    install, unless the RUN already cleans or mounts the cache.
+(e) ``--no-cache`` after ``install`` in ``uv pip install``.
+poetry and pipenv are left alone.
+
+Flags are inserted in place with :meth:`Instruction.edit_args` at offsets
+from the shell model, so every other byte stays. Appended commands are
+written as `` && <escape><newline><indent>command`` through :class:`Style`.
+A compound RUN (``if``/``for``, subshells ...) gets a flag only when the
+command being edited reads the same on its own; nothing is appended to one.
+A ``sudo apt-get``/``sudo yum`` install gets its cleanup run with ``sudo`` too.
+"""
 
 from __future__ import annotations
 
-from ..syntax import Dockerfile
+import shlex
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from ..model.packages import PackageInstall, package_call
+from ..model.shell import CommandList, SimpleCommand, _Lexer, parse_command
+from ..style import Style
+from ..syntax import Dockerfile, Instruction, Stage
 from .base import Context, Rule
+from .run_merge import ancestry, children, joinable_body, rebuild_run, shell_problem, tail_problem
+
+#: apt actions that read /var/lib/apt/lists (they fail or find nothing without it).
+APT_NEEDS_LISTS = frozenset(
+    {"install", "reinstall", "build-dep", "upgrade", "dist-upgrade", "full-upgrade", "source", "download", "satisfy"}
+)
+APT_LISTS = "/var/lib/apt/lists"
+APT_RM = "rm -rf /var/lib/apt/lists/*"
+_PRIVILEGE_WRAPPERS = ("sudo", "doas")
+
+
+# --------------------------------------------------------------------------
+# Helpers shared with apt-no-recommends
+# --------------------------------------------------------------------------
+
+
+def cache_mount_targets(ins: Instruction) -> list[str]:
+    """Targets of the RUN's ``--mount=type=cache,...`` flags."""
+    out = []
+    for flag in ins.flags:
+        if flag.name != "mount" or not flag.value:
+            continue
+        fields = dict(part.partition("=")[::2] for part in flag.value.split(","))
+        if fields.get("type") != "cache":
+            continue
+        target = fields.get("target") or fields.get("dst") or fields.get("destination")
+        if target:
+            out.append(target.rstrip("/") or "/")
+    return out
+
+
+def _under(path: str, roots: Iterable[str]) -> bool:
+    return any(path == r or path.startswith(r + "/") for r in roots)
+
+
+def action_end(cmd: SimpleCommand, call: PackageInstall) -> int | None:
+    """Offset in ``cmd.raw`` just after the action word (``install``/``add``), or None if unclear.
+
+    Word spans come from the shell model's own lexer; the action is the first
+    word after the program that spells it, and it must not also be the value
+    of an option (``--log install install`` is left to a human).
+    """
+    lexer = _Lexer(cmd.raw)
+    lexer.run()
+    if lexer.complex:
+        return None
+    tokens = [t for t in lexer.tokens if t.kind == "word"]
+    if len(tokens) != len(cmd.assignments) + len(cmd.words):
+        return None
+    tokens = tokens[len(cmd.assignments) :]
+    if tuple(t.value for t in tokens) != cmd.words or cmd.program is None:
+        return None
+    action = call.action.split()
+    if any(value in action for _, value in call.option_values):
+        return None
+    program = len(cmd.words) - len(cmd.args) - 1
+    for i in range(program + 1, len(cmd.words) - len(action) + 1):
+        if list(cmd.words[i : i + len(action)]) == action:
+            return tokens[i + len(action) - 1].end
+    return None
+
+
+def unambiguous(cl: CommandList, cmd: SimpleCommand) -> bool:
+    """Whether ``cmd`` can be edited in place: simple text, or a compound whose part reads the same alone."""
+    if not cl.complex:
+        return True
+    alone = parse_command(cmd.raw)
+    return not alone.complex and len(alone.items) == 1 and alone.items[0].words == cmd.words
+
+
+def flag_insertion(
+    ins: Instruction, cl: CommandList, cmd: SimpleCommand, call: PackageInstall, flag: str
+) -> tuple[int, int, str] | str:
+    """The ``edit_args`` span inserting `` flag`` after the action of ``call``, or why not."""
+    what = f"`{call.tool} {call.action}`"
+    if not unambiguous(cl, cmd):
+        return (
+            f"RUN at line {ins.line} runs {what} inside shell text dockopt cannot read unambiguously; "
+            f"add {flag} by hand"
+        )
+    end = action_end(cmd, call)
+    if end is None:
+        return f"RUN at line {ins.line}: cannot tell where the action of {what} is; add {flag} by hand"
+    pos = cmd.start + end
+    return (pos, pos, f" {flag}")
+
+
+def script_texts(ins: Instruction) -> tuple[list[str], bool]:
+    """Shell texts a RUN (or ONBUILD RUN) runs, and whether they are only a best guess.
+
+    Shell form gives its text; heredoc bodies and exec-form arguments (each
+    element that looks like a script too) are a best guess.
+    """
+    if ins.keyword == "ONBUILD":
+        child = ins.onbuild_child
+        if child is None or child.keyword != "RUN":
+            return [], False
+        texts, _ = script_texts(child)
+        return texts, True
+    if ins.keyword != "RUN":
+        return [], False
+    if ins.heredocs:
+        return [ins.args, *(h.content for h in ins.heredocs)], True
+    argv = ins.json_args
+    if argv is not None:
+        return [" ".join(shlex.quote(a) for a in argv), *(a for a in argv if " " in a)], True
+    return [ins.args], False
+
+
+def heredoc_calls(ins: Instruction) -> list[PackageInstall]:
+    """Package calls a heredoc or exec-form RUN makes, as far as can be read."""
+    texts, _ = script_texts(ins)
+    out = []
+    for text in texts:
+        for cmd in parse_command(text).items:
+            call = package_call(cmd)
+            if call is not None:
+                out.append(call)
+    return out
+
+
+# --------------------------------------------------------------------------
+# apt list bookkeeping
+# --------------------------------------------------------------------------
+
+
+def _removes_lists(cmd: SimpleCommand) -> bool:
+    """``rm -rf /var/lib/apt/lists/*`` in any spelling (or find/rm of the folder or a parent)."""
+    for word in cmd.args:
+        path = word.rstrip("*").rstrip("/")
+        if path and (path.startswith(APT_LISTS) or path in ("/var/lib/apt", "/var/lib")):
+            return True
+    return False
+
+
+def _apt_cache_mounted(ins: Instruction) -> bool:
+    """Whether a cache mount holds apt's lists or archives for this RUN."""
+    return any(
+        _under(m, ("/var/lib/apt", "/var/cache/apt")) or m in ("/var/lib", "/var/cache", "/var")
+        for m in cache_mount_targets(ins)
+    )
+
+
+def _apt_events(ins: Instruction) -> list[str]:
+    """What a RUN does to the apt lists, in order: ``update``, ``need``, ``remove``.
+
+    Best-guess texts (compound, heredoc, exec form, ONBUILD) never count an
+    update (it may not run), so a later install there always counts as a need.
+    A RUN with a cache mount on apt's folders does nothing to the image's lists.
+    """
+    target = ins.onbuild_child if ins.keyword == "ONBUILD" else ins
+    if target is not None and _apt_cache_mounted(target):
+        return []  # the lists this RUN reads and writes live in the cache mount, not the image
+    texts, guess = script_texts(ins)
+    events: list[str] = []
+    for text in texts:
+        cl = parse_command(text)
+        unsure = guess or cl.complex
+        for cmd in cl.items:
+            call = package_call(cmd)
+            if call is not None and call.manager == "apt":
+                if call.action == "update":
+                    if not unsure:
+                        events.append("update")
+                elif call.action in APT_NEEDS_LISTS:
+                    events.append("need")
+            elif cmd.name == "apt-cache":
+                events.append("need")
+            elif cmd.name in ("rm", "find") and _removes_lists(cmd):
+                events.append("remove")
+    return events
+
+
+def _walk(events_of: Sequence[Instruction], state: str) -> tuple[str, Instruction | None]:
+    """Run apt-list events from ``state``; the first instruction that needs absent lists, if any."""
+    for ins in events_of:
+        for event in _apt_events(ins):
+            if event == "update":
+                state = "present"
+            elif event == "remove":
+                state = "removed"
+            elif state == "removed":
+                return state, ins
+    return state, None
+
+
+def _lists_after(ins: Instruction, state: str) -> str:
+    """The state of the apt lists after ``ins`` ran from ``state``."""
+    for event in _apt_events(ins):
+        if event == "update":
+            state = "present"
+        elif event == "remove":
+            state = "removed"
+    return state
+
+
+def _needs_lists_later(doc: Dockerfile, stage: Stage, after: Instruction) -> Instruction | None:
+    """The first later RUN that would run an apt install with the lists gone, if any."""
+    body = list(stage.instructions)
+    index = next(i for i, x in enumerate(body) if x is after)
+    onbuild = [x for x in body if x.keyword == "ONBUILD"]
+    for trigger in onbuild:  # ONBUILD triggers run in a later build, after all of this one
+        _, hit = _walk([trigger], "removed")
+        if hit is not None:
+            return hit
+    state, hit = _walk([x for x in body[index + 1 :] if x.keyword == "RUN"], "removed")
+    if hit is not None:
+        return hit
+    return _needs_lists_in_children(doc, stage, state)
+
+
+def _needs_lists_in_children(doc: Dockerfile, stage: Stage, state: str) -> Instruction | None:
+    for child in children(doc, stage):
+        for trigger in (x for x in child.instructions if x.keyword == "ONBUILD"):
+            _, hit = _walk([trigger], "removed")
+            if hit is not None:
+                return hit
+        end, hit = _walk([x for x in child.instructions if x.keyword == "RUN"], state)
+        if hit is not None:
+            return hit
+        hit = _needs_lists_in_children(doc, child, end)
+        if hit is not None:
+            return hit
+    return None
+
+
+def _privilege_prefix(cmd: SimpleCommand) -> str:
+    """``sudo `` when the package manager ran through sudo/doas, so its cleanup can too."""
+    program = len(cmd.words) - len(cmd.args) - 1
+    for word in cmd.words[:program]:
+        base = word.rsplit("/", 1)[-1]
+        if base in _PRIVILEGE_WRAPPERS:
+            return f"{base} "
+    return ""
+
+
+# --------------------------------------------------------------------------
+# The pass
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    edits: list[tuple[int, int, str]] = field(default_factory=list)
+    appends: list[str] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    skips: list[str] = field(default_factory=list)
+
+
+def _stage_env_names(doc: Dockerfile, stage: Stage) -> set[str]:
+    names: set[str] = set()
+    for s in ancestry(doc, stage):
+        for ins in s.instructions:
+            if ins.keyword == "ENV":
+                names.update(k for k, _ in ins.env_pairs)
+            elif ins.keyword == "ARG":
+                names.update(w.partition("=")[0] for w in ins.value)
+    return names
+
+
+def _plan_flags(
+    ins: Instruction, cl: CommandList, calls: list[tuple[SimpleCommand, PackageInstall]], env: set[str], plan: _Plan
+) -> None:
+    """(b) pip --no-cache-dir, (c) apk --no-cache, (e) uv pip --no-cache."""
+    mounts = cache_mount_targets(ins)
+
+    def moved_cache(*names: str) -> bool:
+        # A cache mount plus a cache folder moved by the environment: the mount may well hold it.
+        return bool(mounts) and any(n in env or n in ins.args for n in (*names, "XDG_CACHE_HOME"))
+
+    for cmd, call in calls:
+        flag = None
+        if call.manager == "pip" and call.action == "install":
+            if any(o.startswith("--no-cache") or o == "--cache-dir" for o in call.options):
+                continue
+            if "PIP_NO_CACHE_DIR" in env or "PIP_NO_CACHE_DIR" in ins.args:
+                continue
+            if any(m.endswith(("/.cache", "/.cache/pip")) for m in mounts) or moved_cache("PIP_CACHE_DIR"):
+                continue
+            flag = "--no-cache-dir"
+        elif call.manager == "uv" and call.action == "pip install":
+            if call.has_option("--no-cache", "-n", "--cache-dir"):
+                continue
+            if "UV_NO_CACHE" in env or "UV_NO_CACHE" in ins.args:
+                continue
+            if any(m.endswith(("/.cache", "/.cache/uv")) for m in mounts) or moved_cache("UV_CACHE_DIR"):
+                continue
+            flag = "--no-cache"
+        elif call.manager == "apk" and call.action == "add":
+            if call.has_option("--no-cache", "--cache-dir"):
+                continue
+            if any(_under(m, ("/var/cache/apk", "/etc/apk/cache")) for m in mounts):
+                continue
+            if any(c.name == "rm" and any(w.startswith("/var/cache/apk") for w in c.args) for c in cl.items):
+                continue
+            flag = "--no-cache"
+        if flag is None:
+            continue
+        found = flag_insertion(ins, cl, cmd, call, flag)
+        if isinstance(found, str):
+            plan.skips.append(found)
+        else:
+            plan.edits.append(found)
+            plan.messages.append(f"added {flag} to `{call.tool} {call.action}` in RUN at line {ins.line}")
+
+
+def _plan_apt(
+    doc: Dockerfile,
+    stage: Stage,
+    ins: Instruction,
+    calls: list[tuple[SimpleCommand, PackageInstall]],
+    cl: CommandList,
+    state: str,
+    plan: _Plan,
+) -> None:
+    """(a) rm -rf /var/lib/apt/lists/* at the end."""
+    apt = [(cmd, call) for cmd, call in calls if call.manager == "apt"]
+    needs = [(cmd, call) for cmd, call in apt if call.action in APT_NEEDS_LISTS]
+    if not needs:
+        return
+    if not any(call.action == "update" for _, call in apt) and state != "present":
+        return  # no update in this stage: there are no lists of ours to remove
+    last = next(i for i, item in enumerate(cl.items) if item is apt[-1][0])
+    if any(cmd.name in ("rm", "find") and _removes_lists(cmd) for cmd in cl.items[last + 1 :]):
+        return
+    if _apt_cache_mounted(ins):
+        return
+    later = _needs_lists_later(doc, stage, ins)
+    if later is not None:
+        what = "an ONBUILD trigger" if later.keyword == "ONBUILD" else "the RUN"
+        plan.skips.append(
+            f"not removing /var/lib/apt/lists in RUN at line {ins.line}: {what} at line {later.line} "
+            "still runs apt-get install without its own apt-get update"
+        )
+        return
+    cmd, call = needs[-1]
+    plan.appends.append(_privilege_prefix(cmd) + APT_RM)
+    plan.messages.append(f"added `{APT_RM}` after `{call.tool} {call.action}` in RUN at line {ins.line}")
+
+
+def _plan_yum(
+    ins: Instruction, cl: CommandList, calls: list[tuple[SimpleCommand, PackageInstall]], plan: _Plan
+) -> None:
+    """(d) yum/dnf/microdnf clean all at the end."""
+    yum = [(cmd, call) for cmd, call in calls if call.manager == "yum"]
+    installs = [
+        (cmd, call) for cmd, call in yum if call.is_install or call.action in ("upgrade", "update", "reinstall")
+    ]
+    if not installs:
+        return
+    if any(call.action == "clean" for _, call in yum):
+        return
+    if any(
+        c.name == "rm" and any(w.startswith(("/var/cache/yum", "/var/cache/dnf")) for w in c.args) for c in cl.items
+    ):
+        return
+    if any(_under(m, ("/var/cache/yum", "/var/cache/dnf", "/var/cache/libdnf5")) for m in cache_mount_targets(ins)):
+        return
+    cmd, call = installs[-1]
+    clean = f"{call.tool} clean all"
+    plan.appends.append(_privilege_prefix(cmd) + clean)
+    plan.messages.append(f"added `{clean}` after `{call.tool} {call.action}` in RUN at line {ins.line}")
+
+
+def _clean_run(
+    doc: Dockerfile, stage: Stage, ins: Instruction, state: str, env: set[str], style: Style, ctx: Context
+) -> Instruction:
+    cl = parse_command(ins.args)
+    calls = [(cmd, call) for cmd in cl.items if (call := package_call(cmd)) is not None]
+    if not calls:
+        return ins
+    plan = _Plan()
+    _plan_flags(ins, cl, calls, env, plan)
+    _plan_apt(doc, stage, ins, calls, cl, state, plan)
+    _plan_yum(ins, cl, calls, plan)
+    appends_wanted = len(plan.appends)
+    if plan.appends:
+        problem = tail_problem(ins, cl)
+        if cl.complex:
+            problem = (
+                f"RUN at line {ins.line} is a compound shell command (if/for/case, subshell or similar); "
+                "dockopt cannot tell where a cleanup command would run"
+            )
+        if problem is not None:
+            plan.skips.append(f"{problem}; not adding `{'` and `'.join(plan.appends)}`")
+            plan.messages = plan.messages[: len(plan.messages) - appends_wanted]
+            plan.appends = []
+    for message in plan.skips:
+        ctx.skip(RULE, ins, message)
+    new = ins
+    if plan.edits:
+        edited = new.edit_args(plan.edits)
+        if edited is None:  # pragma: no cover - insertions never cross a continuation
+            ctx.skip(RULE, ins, f"RUN at line {ins.line} could not be edited in place")
+            return ins
+        new = edited
+    if plan.appends:
+        new_cl = parse_command(new.args)
+        rebuilt = rebuild_run(new, [joinable_body(new, new_cl), *plan.appends], style, eol=new.eol)
+        if rebuilt is None:  # pragma: no cover - rebuild_run's guard
+            ctx.skip(RULE, ins, f"RUN at line {ins.line} could not be rebuilt with its cleanup")
+            return ins
+        new = rebuilt
+    for message in plan.messages:
+        ctx.change(RULE, ins, message)
+    return new
+
+
+def _skip_unreadable(ins: Instruction, ctx: Context) -> None:
+    """Heredoc and exec-form RUNs are never edited; say so when they install something we would clean."""
+    calls = [c for c in heredoc_calls(ins) if c.is_install and c.manager in ("apt", "apk", "yum", "pip", "uv")]
+    if not calls:
+        return
+    if ins.heredocs:
+        form = "runs its commands from a heredoc, whose body dockopt never edits"
+    else:
+        form = "is in exec (JSON) form"
+    ctx.skip(RULE, ins, f"RUN at line {ins.line} {form}; add the package-manager cleanup by hand")
 
 
 def apply(doc: Dockerfile, ctx: Context) -> Dockerfile:
-    return doc
+    style = Style.detect(doc)
+    out = doc
+    for stage in doc.stages:
+        runs = [x for x in stage.instructions if x.keyword == "RUN"]
+        if not runs:
+            continue
+        problem = shell_problem(doc, stage)
+        if problem is not None:
+            if any(package_call(c) for x in runs for c in parse_command(x.args).items):
+                ctx.skip(RULE, problem[0], f"{problem[1]}; no cleanup added")
+            continue
+        env = _stage_env_names(doc, stage)
+        state = "unknown"  # of the apt lists, before each RUN
+        for ins in runs:
+            if ctx.allowed(RULE, ins):
+                if ins.heredocs or not ins.is_shell_form:
+                    _skip_unreadable(ins, ctx)
+                else:
+                    new = _clean_run(doc, stage, ins, state, env, style, ctx)
+                    if new is not ins:
+                        out = out.replace(ins, new)
+            state = _lists_after(ins, state)
+    return out
 
 
 RULE = Rule(
     id="DO006",
     name="run-cleanup",
     title="Leave no package-manager caches in the layer",
-    why="TODO",
+    why="""\
+Package managers keep what they download: apt's package lists
+(/var/lib/apt/lists, tens of MB), pip's wheel cache (~/.cache/pip, often as
+big as the packages themselves), apk's index and yum/dnf's metadata. Files
+left in a layer ship with the image forever, even if a later RUN deletes
+them, so the cleanup has to happen in the same RUN:
+
+- apt: `rm -rf /var/lib/apt/lists/*` at the end of the RUN that installs,
+  when nothing later in the stage (or in a stage built FROM it) installs
+  without running `apt-get update` itself;
+- pip: `pip install --no-cache-dir`; uv: `uv pip install --no-cache`;
+- apk: `apk add --no-cache`;
+- yum/dnf: `yum clean all` / `dnf clean all` at the end of the RUN.
+
+Flags are inserted right after the install verb and every other byte of the
+RUN stays as it was; appended commands use the file's escape character,
+line ending and indent.""",
     safety="safe",
-    before="",
-    after="",
+    before="""\
+FROM python:3.12
+RUN apt-get update && \\
+    apt-get install -y libpq-dev
+RUN pip install -r requirements.txt
+""",
+    after="""\
+FROM python:3.12
+RUN apt-get update && \\
+    apt-get install -y libpq-dev && \\
+    rm -rf /var/lib/apt/lists/*
+RUN pip install --no-cache-dir -r requirements.txt
+""",
     apply=apply,
+    notes="""\
+Leaves a RUN alone when it already cleans up (any spelling of the rm,
+`--no-cache-dir`, `clean all`), when a `--mount=type=cache` holds that cache
+(the cache then lives outside the image), when the stage sets
+PIP_NO_CACHE_DIR, and for poetry and pipenv. Does not remove the apt lists
+when no `apt-get update` ran in the stage, or when a later RUN, a stage built
+FROM this one or an ONBUILD trigger still runs apt-get install without its own
+update (it would fail without the lists). Never edits heredoc bodies or
+exec-form RUNs; appends nothing to compound shell text (if/for/case,
+subshells), to RUNs ending in a comment or a background `&`; a flag goes into
+a compound RUN only when the command it edits reads the same on its own.
+Skipped, with a reason, in stages whose SHELL is not sh/bash/dash/ash or whose
+base is Windows.""",
 )

@@ -1,22 +1,473 @@
-"""DO005 run-merge: Merge consecutive RUN instructions into one layer. (Placeholder: not implemented yet.)"""
+"""DO005 run-merge: merge consecutive RUN instructions into one layer.
+
+Consecutive shell-form RUNs of one stage with exactly the same flags become
+one RUN, written in the file's own style: the first RUN's text, then
+`` && <escape><newline><indent>`` and the next RUN's arguments as written
+(their own continuations and the comment lines inside them kept). Comment
+lines above the later RUNs move above the merged one, in order.
+
+Why ``&&`` keeps the build's meaning
+-------------------------------------
+Each RUN is ``sh -c TEXT`` in a fresh shell, and the build stops at the first
+RUN that exits non-zero. Merging ``A`` and ``B`` gives ``A && B``. In POSIX sh
+``&&`` and ``||`` have equal precedence and associate to the left, ``|``
+binds tighter than both, and ``;``/``&``/newline separate whole and-or lists.
+So with ``A``'s last and-or list written ``L``:
+
+* ``A = x | y``   -> ``x | y && B``   is ``(x | y) && B``;
+* ``A = a || b``  -> ``a || b && B``  is ``(a || b) && B``;
+* ``A = a; b``    -> ``a; b && B``    is ``a; (b && B)``: ``a`` runs as
+  before and ``B`` runs exactly when ``b`` (RUN A's exit status) succeeded;
+* a trailing ``;`` of ``A`` is dropped first (``a; && B`` is a syntax error).
+
+In every case ``B`` runs iff RUN ``A`` would have exited 0, and the merged
+status is non-zero iff one of the RUNs would have failed. ``set -e`` (from
+``SHELL [..., "-e", ...]``) does not change this: commands separated by ``;``
+in ``A`` stay top-level commands, and a failing non-last command of an
+``&&`` list ends the list with a failure status either way.
+
+The later RUN's own top-level operators matter too: ``A && b1; b2`` runs
+``b2`` even when ``A`` failed, and ``A && b1 || b2`` lets ``b2`` rescue a
+failed ``A``. So a RUN joins after ``&&`` only when its commands are joined by
+``&&`` and ``|`` alone; one using ``;`` or ``||`` may still *start* a merged
+chain.
+
+Shell state
+-----------
+A RUN that changes shell state (``cd``, ``export``, ``set``, ``source``,
+``umask``, ``exit``, ``VAR=value`` ... see
+:meth:`CommandList.changes_shell_state`) may be the *last* RUN of a merged
+chain (the change then only reaches its own commands, as before), but nothing
+is merged after it. We deliberately do not isolate it as ``( ... )``: the
+merged text would be a compound command that run-cleanup and the other
+passes can no longer analyse, and a subshell on the left of ``&&`` runs with
+``set -e`` ignored (POSIX: errexit is ignored for every command of an AND-OR
+list but the last), so ``(set -e; a; b) && c`` would no longer stop at ``a``.
+Keeping the RUNs apart is obviously correct and costs one layer.
+
+Which stages
+------------
+Only the layers of the final stage and the stages it is built FROM ship in
+the image, so RUNs are merged there. In other stages (builders) separate
+layers cost nothing in size and give finer caching, so they are left as
+written, with one exception: a RUN that only refreshes a package index
+(``apt-get update``) is merged with the RUN after it anywhere, since alone
+it is cached forever and the install after it then reads stale lists.
+
+Not merged (each with a skip naming the line): heredoc RUNs, exec (JSON) form,
+any flag difference (``--mount``, ``--network``, ``--security`` ...), RUNs
+with a tmpfs or writable bind mount (each RUN gets it fresh), RUNs the
+shell model calls complex, RUNs ending in a shell comment (``#`` would
+comment out the ``&&`` after it), a background ``&``, a trailing backslash,
+stages whose ``SHELL`` is not sh/bash/dash/ash, and Windows stages.
+"""
 
 from __future__ import annotations
 
-from ..syntax import Dockerfile
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from ..model.packages import package_call
+from ..model.shell import CommandList, SimpleCommand, parse_command
+from ..style import Style
+from ..syntax import Dockerfile, Instruction, Stage, Trivia
 from .base import Context, Rule
+
+#: Shells whose ``-c`` text uses POSIX ``&&``/``;``/``|`` semantics.
+POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash"})
+
+_WINDOWS_MARKERS = ("windows", "nanoserver", "servercore", "mcr.microsoft.com/powershell")
+_VAR_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-+][^}]*)?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+# --------------------------------------------------------------------------
+# Stage questions shared by the RUN passes
+# --------------------------------------------------------------------------
+
+
+def ancestry(doc: Dockerfile, stage: Stage) -> list[Stage]:
+    """``stage`` and the stages it is built FROM, root first."""
+    by_name = {s.name.lower(): s for s in doc.stages if s.name}
+    chain = [stage]
+    while True:
+        parent = by_name.get((chain[0].base or "").lower())
+        if parent is None or parent.index >= chain[0].index or parent in chain:
+            return chain
+        chain.insert(0, parent)
+
+
+def children(doc: Dockerfile, stage: Stage) -> list[Stage]:
+    """Stages built ``FROM`` this one (directly), in file order."""
+    if not stage.name:
+        return []
+    name = stage.name.lower()
+    return [s for s in doc.stages if s.index > stage.index and (s.base or "").lower() == name]
+
+
+def _resolve_base(doc: Dockerfile, base: str) -> str:
+    """Expand ``$VAR``/``${VAR}`` in a FROM image with the global ARG defaults."""
+    defaults: dict[str, str] = {}
+    for arg in doc.global_args:
+        for word in arg.value:
+            name, sep, value = word.partition("=")
+            defaults[name] = value.strip("\"'") if sep else defaults.get(name, "")
+    return _VAR_RE.sub(lambda m: defaults.get(m.group(1) or m.group(2), m.group(0)), base)
+
+
+def shell_problem(doc: Dockerfile, stage: Stage) -> tuple[Instruction, str] | None:
+    """Why this stage's RUN text may not be POSIX shell, with the instruction to blame.
+
+    A Windows base (cmd.exe), or a ``SHELL`` in the stage or a stage it is
+    built FROM whose program is not sh/bash/dash/ash.
+    """
+    for s in ancestry(doc, stage):
+        frm = s.from_instruction
+        platform_flag = frm.flag("platform")
+        platform = (platform_flag.value or "") if platform_flag else ""
+        base = _resolve_base(doc, s.base or "").lower()
+        if "windows" in platform.lower() or any(m in base for m in _WINDOWS_MARKERS):
+            return frm, f"the stage at line {frm.line} is based on a Windows image, whose RUN does not run sh"
+        for ins in s.instructions:
+            if ins.keyword != "SHELL":
+                continue
+            argv = ins.json_args
+            program = argv[0].replace("\\", "/").rsplit("/", 1)[-1].lower() if argv else ""
+            if program not in POSIX_SHELLS:
+                shown = program or ins.args
+                return ins, (
+                    f"SHELL at line {ins.line} runs RUN commands with `{shown}`; "
+                    "dockopt only edits RUN text for sh, bash, dash and ash"
+                )
+    return None
+
+
+# --------------------------------------------------------------------------
+# RUN text helpers shared by the RUN passes
+# --------------------------------------------------------------------------
+
+
+def run_head(ins: Instruction) -> str:
+    """The physical text before the arguments: indentation, keyword, flags (with continuations)."""
+    full = "".join(str(p) for p in ins.parts[:-1])
+    src = ins.args_source()
+    if not full.endswith(src):  # pragma: no cover - args_source is a suffix by construction
+        raise ValueError("arguments are not a suffix of the instruction text")
+    return full[: len(full) - len(src)]
+
+
+def run_body(ins: Instruction) -> str | None:
+    """The physical argument text without trailing blanks, or None if it ends on a continuation.
+
+    ``RUN a \\`` at the end of a file ends with a continuation and no text
+    after it; joining more text there would glue the escape to it.
+    """
+    if len(ins.parts) < 2 or ins.parts[-2].type != "ARGS" or not ins.parts[-2].strip(" \t"):
+        return None
+    return ins.args_source().rstrip(" \t")
+
+
+def tail_problem(ins: Instruction, cl: CommandList) -> str | None:
+    """Why nothing may be appended after this RUN's text with ``&&``, or None.
+
+    Covers a shell comment (it would swallow what follows), a trailing ``&``
+    (``x & && y`` is not what was meant), a trailing backslash, a dangling
+    continuation and text with no command at all.
+    """
+    line = ins.line
+    if not cl.items:
+        return f"RUN at line {line} has no command dockopt can read"
+    if "&" in cl.operators or cl.terminator == "&":
+        return (
+            f"RUN at line {line} runs a command in the background (`&`); "
+            "merging would keep it running while the next commands run"
+        )
+    tail = ins.args[cl.items[-1].end :].strip(" \t")
+    if tail not in ("", ";"):
+        if "#" in tail:
+            return f"RUN at line {line} ends with a shell comment, which would comment out the `&&` added after it"
+        return f"RUN at line {line} ends with `{tail}`, which dockopt cannot extend safely"
+    if ins.args.endswith("\\"):
+        return f"RUN at line {line} ends with a backslash, which would escape the text added after it"
+    if run_body(ins) is None:
+        return f"RUN at line {line} ends with a line continuation and no text after it"
+    return None
+
+
+def joinable_body(ins: Instruction, cl: CommandList) -> str:
+    """The RUN's argument text ready to have ``&& ...`` written after it (trailing ``;`` dropped)."""
+    body = run_body(ins)
+    assert body is not None
+    if cl.terminator == ";":
+        body = body[:-1].rstrip(" \t") if body.endswith(";") else body
+    return body
+
+
+def rebuild_run(
+    first: Instruction, bodies: Sequence[str], style: Style, *, eol: str, leading: Sequence[Trivia] | None = None
+) -> Instruction | None:
+    """``first``'s keyword and flags as written, then ``bodies`` joined by `` && <escape><newline><indent>``.
+
+    The text is parsed with the real parser (through :class:`Style`); None if
+    the result is not the RUN we meant (same flags, no heredoc), which would
+    be a bug the caller reports as a skip rather than emits.
+    """
+    sep = f" && {style.escape}{style.newline}{style.indent}"
+    text = run_head(first) + sep.join(bodies) + eol
+    try:
+        parsed = style.parse(text)
+    except Exception:  # pragma: no cover - defensive: never emit what does not parse
+        return None
+    if len(parsed) != 1:
+        return None
+    new = parsed[0]
+    if new.keyword != "RUN" or new.heredocs or [f.raw for f in new.flags] != [f.raw for f in first.flags]:
+        return None
+    new = replace(new, line=first.line, end_line=first.end_line)
+    return new.with_leading(first.leading if leading is None else leading)
+
+
+def count_lines(lines: Sequence[int | None]) -> str:
+    """``5``, ``5 and 6``, ``5, 6 and 9``."""
+    shown = [str(x) if x is not None else "?" for x in lines]
+    if len(shown) == 1:
+        return shown[0]
+    return ", ".join(shown[:-1]) + " and " + shown[-1]
+
+
+# --------------------------------------------------------------------------
+# The pass
+# --------------------------------------------------------------------------
+
+#: What a state-changing command carries into the commands after it.
+_STATE_EFFECT = {
+    "cd": "the directory later commands run in",
+    "pushd": "the directory later commands run in",
+    "popd": "the directory later commands run in",
+    "export": "the environment of later commands",
+    "unset": "the environment of later commands",
+    "source": "the environment of later commands",
+    ".": "the environment of later commands",
+    "set": "the shell options later commands run with",
+    "shopt": "the shell options later commands run with",
+    "umask": "the permissions of files later commands create",
+    "ulimit": "the resource limits of later commands",
+    "alias": "how later commands are read",
+    "unalias": "how later commands are read",
+    "exec": "whether later commands run at all",
+    "exit": "whether later commands run at all",
+    "return": "whether later commands run at all",
+    "trap": "what runs when the shell exits",
+}
+
+
+@dataclass(frozen=True)
+class _Run:
+    ins: Instruction
+    cl: CommandList | None
+    problem: str | None  # why this RUN takes part in no merge at all
+
+
+def _analyse(ins: Instruction) -> _Run:
+    line = ins.line
+    if ins.heredocs:
+        return _Run(ins, None, f"RUN at line {line} uses a heredoc; dockopt does not merge heredoc RUNs")
+    if not ins.is_shell_form:
+        return _Run(ins, None, f"RUN at line {line} is in exec (JSON) form, which cannot be joined with `&&`")
+    scratch = _scratch_mount(ins)
+    if scratch is not None:
+        return _Run(
+            ins,
+            None,
+            f"RUN at line {line} mounts {scratch}, which each RUN gets fresh; "
+            "merged, later commands would see what earlier ones wrote there",
+        )
+    cl = parse_command(ins.args)
+    if cl.complex:
+        return _Run(
+            ins,
+            cl,
+            f"RUN at line {line} is a compound shell command (if/for/case, subshell, heredoc or similar) "
+            "that dockopt does not analyse",
+        )
+    return _Run(ins, cl, tail_problem(ins, cl))
+
+
+def _scratch_mount(ins: Instruction) -> str | None:
+    """A mount whose writes are thrown away after the RUN: a tmpfs or a writable bind mount."""
+    for flag in ins.flags:
+        if flag.name != "mount" or not flag.value:
+            continue
+        fields = {}
+        for part in flag.value.split(","):
+            key, sep, value = part.partition("=")
+            fields[key.strip().lower()] = value.strip().lower() if sep else "true"
+        kind = fields.get("type", "bind")
+        target = fields.get("target") or fields.get("dst") or fields.get("destination") or "?"
+        if kind == "tmpfs":
+            return f"a tmpfs at {target}"
+        writable = fields.get("rw", fields.get("readwrite", "false")) in ("true", "1")
+        if kind == "bind" and writable:
+            return f"a writable bind mount at {target}"
+    return None
+
+
+def _describe_state(cmd: SimpleCommand) -> str:
+    words = cmd.words
+    i = 0
+    while i < len(words) - 1 and words[i] in ("builtin", "command"):
+        i += 1
+    head = words[i] if words else ""
+    effect = _STATE_EFFECT.get(head, "the shell state later commands run with")
+    return f"runs `{cmd.raw}`; merging would change {effect}"
+
+
+def _pair_problem(a: _Run, b: _Run) -> tuple[Instruction, str] | None:
+    """Why RUN ``b`` cannot be joined after RUN ``a``, and which of the two to name."""
+    if a.problem is not None:
+        return a.ins, a.problem
+    if b.problem is not None:
+        return b.ins, b.problem
+    if [f.raw for f in a.ins.flags] != [f.raw for f in b.ins.flags]:
+        fa = " ".join(f.raw for f in a.ins.flags) or "no flags"
+        fb = " ".join(f.raw for f in b.ins.flags) or "no flags"
+        return b.ins, (
+            f"RUN at line {b.ins.line} has different flags from the RUN before it (`{fb}` vs `{fa}`); "
+            "merged, both would run with the same mounts, network and security"
+        )
+    assert a.cl is not None and b.cl is not None
+    leaks = a.cl.changes_shell_state()
+    if leaks:
+        return a.ins, f"RUN at line {a.ins.line} {_describe_state(leaks[0])}"
+    bad = sorted({op for op in b.cl.operators if op not in ("&&", "|")})
+    if bad:
+        shown = ", ".join("newline" if op == "\n" else f"`{op}`" for op in bad)
+        return b.ins, (
+            f"RUN at line {b.ins.line} joins commands with {shown}; after `&&` some of them "
+            "would run even when the RUN before it failed"
+        )
+    return None
+
+
+def _refresh_only(ins: Instruction) -> bool:
+    """A RUN that only refreshes a package index (``apt-get update``): useless, even stale, alone."""
+    if ins.heredocs or not ins.is_shell_form:
+        return False
+    cl = parse_command(ins.args)
+    calls = [package_call(cmd) for cmd in cl.items]
+    return bool(calls) and not cl.complex and all(c is not None and c.refreshes_index for c in calls)
 
 
 def apply(doc: Dockerfile, ctx: Context) -> Dockerfile:
-    return doc
+    style = Style.detect(doc)
+    out = doc
+    skipped: set[tuple[int | None, str]] = set()
+
+    def skip(ins: Instruction, message: str) -> None:
+        if (ins.line, message) not in skipped:
+            skipped.add((ins.line, message))
+            ctx.skip(RULE, ins, message)
+
+    shipped = {s.index for s in ancestry(doc, doc.stages[-1])} if doc.stages else set()
+    for stage in doc.stages:
+        body = stage.instructions
+        pairs = [
+            (body[i], body[i + 1])
+            for i in range(len(body) - 1)
+            if body[i].keyword == "RUN"
+            and body[i + 1].keyword == "RUN"
+            and ctx.allowed(RULE, body[i], body[i + 1])
+            and (stage.index in shipped or _refresh_only(body[i]))
+        ]
+        if not pairs:
+            continue
+        problem = shell_problem(doc, stage)
+        if problem is not None:
+            skip(problem[0], f"{problem[1]}; RUNs not merged")
+            continue
+        info = {id(x): _analyse(x) for pair in pairs for x in pair}
+        joins: set[int] = set()  # id of a RUN joined to the one before it
+        for a, b in pairs:
+            found = _pair_problem(info[id(a)], info[id(b)])
+            if found is None:
+                joins.add(id(b))
+            else:
+                skip(*found)
+        groups: list[list[Instruction]] = []
+        for ins in body:
+            if id(ins) in joins:
+                groups[-1].append(ins)
+            elif ins.keyword == "RUN":
+                groups.append([ins])
+        for group in groups:
+            if len(group) < 2:
+                continue
+            bodies = []
+            for ins in group:
+                cl = info[id(ins)].cl
+                assert cl is not None
+                bodies.append(joinable_body(ins, cl) if ins is not group[-1] else run_body(ins) or "")
+            leading = list(group[0].leading)
+            for ins in group[1:]:
+                leading.extend(t for t in ins.leading if t.kind != "blank")
+            merged = rebuild_run(group[0], bodies, style, eol=group[-1].eol, leading=leading)
+            lines = count_lines([doc.line_of(x) for x in group])
+            if merged is None:  # pragma: no cover - rebuild_run's guard
+                skip(group[0], f"RUN at lines {lines} could not be rebuilt as one RUN; left apart")
+                continue
+            for ins in group[1:]:  # first, so a merged last line keeps its missing newline
+                out = out.remove(ins, keep_leading=False)
+            out = out.replace(group[0], merged)
+            ctx.change(RULE, group[0], f"merged RUN at lines {lines} into one layer")
+    return out
 
 
 RULE = Rule(
     id="DO005",
     name="run-merge",
     title="Merge consecutive RUN instructions into one layer",
-    why="TODO",
+    why="""\
+Every RUN makes a layer. Files deleted by a later RUN still ship in the layer
+that created them, and each layer costs a snapshot, an upload and a cache
+lookup. Consecutive RUNs that run with the same flags are merged into one
+with `&&`, so `apt-get update` and its `apt-get install` (and the cleanup
+after them) land in one layer, and a failing command still stops the build
+exactly where it did.
+
+The merged RUN keeps each RUN's text as written, continuations and comment
+lines inside it included; the comments above the later RUNs move above the
+merged one. Written in the file's own escape character, line ending and
+continuation indent.""",
     safety="safe",
-    before="",
-    after="",
+    before="""\
+FROM python:3.12
+RUN apt-get update
+# the C library psycopg2 links against
+RUN apt-get install -y libpq-dev
+RUN pip install --upgrade pip
+""",
+    after="""\
+FROM python:3.12
+# the C library psycopg2 links against
+RUN apt-get update && \\
+    apt-get install -y libpq-dev && \\
+    pip install --upgrade pip
+""",
     apply=apply,
+    notes="""\
+Merges in the final stage and the stages it is built FROM, whose layers
+ship; builder stages keep their RUNs apart (finer caching, nothing to gain
+in size), except that a RUN that only runs `apt-get update` (or `apk
+update`, `yum makecache`) is merged with the next RUN in any stage. Never
+merges across another instruction, nor RUNs with different flags
+(`--mount`, `--network`, `--security` ...), RUNs with a tmpfs or writable
+bind mount (each RUN starts with it fresh), heredoc or exec-form RUNs, RUNs
+the shell model cannot analyse (if/for/case, subshells), RUNs ending in a
+shell comment or a background `&`, or in stages whose SHELL is not
+sh/bash/dash/ash or whose base is Windows. A RUN that changes shell state
+(`cd`, `export`, `set`, `source`, `umask`, `exit` ...) can end a merged RUN
+but nothing is merged after it, since its change would reach the later
+commands. A RUN joining commands with `;` or `||` can start a merged RUN but
+is not appended after `&&`, where a failure before it would no longer stop
+its commands. `# dockopt: ignore=run-merge` above a RUN keeps it apart.""",
 )
