@@ -1,22 +1,620 @@
-"""DO004 slim-base: Use the slim variant of the official Python base image. (Placeholder: not implemented yet.)"""
+"""DO004 slim-base: put the final stage on the slim variant of its official base image.
+
+``python:3.12`` is built FROM ``buildpack-deps``: it carries gcc, make, the
+``-dev`` headers of fifty libraries, git, curl, ImageMagick... about 1 GB that a
+stage which only *runs* the app never uses. ``python:3.12-slim`` has the same
+interpreter, the same ``ENV``, ``CMD`` and Debian release, and none of that.
+
+The swap is safe only when nothing in the stage needs what slim lacks, so the
+rule looks at the whole stage first:
+
+* the stage installs no packages itself (no pip/uv/poetry/pipenv install: an
+  sdist may need the compiler); its dependencies arrive ``COPY --from=`` a
+  builder, as after the multi-stage split (DO002);
+* no RUN, CMD, ENTRYPOINT, HEALTHCHECK or ONBUILD RUN uses a command of the
+  full image that slim lacks (curl, wget, git, gcc, make, ps ...: the
+  ``[tools]`` table in ``data/slim_images.toml``), unless the stage installs
+  the package that provides it with apt;
+* what it copies from a builder was not compiled against a ``-dev`` library
+  whose run-time part slim lacks (a builder that installs ``libpq-dev``, or
+  pip-installs ``psycopg2`` from source, needs ``libpq5`` here).
+
+Only the image word of the FROM line is edited (``ins.edit_args``), so
+``--platform``, ``AS name``, spacing and comments stay byte-identical.
+"""
 
 from __future__ import annotations
 
-from ..syntax import Dockerfile
+import re
+import shlex
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from ..model.packages import package_call
+from ..model.shell import parse_command
+from ..syntax import Dockerfile, Instruction, Stage
 from .base import Context, Rule
+
+# ---------------------------------------------------------------------------
+# The data table
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImageFamily:
+    """One official image with a slim variant (an ``[images.*]`` entry)."""
+
+    key: str
+    names: frozenset[str]
+    version: re.Pattern[str]
+    example: str
+    slim: str
+    slim_suite: str
+    installers: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Tables:
+    images: tuple[ImageFamily, ...]
+    suites: frozenset[str]
+    variants: dict[str, str]
+    tools: dict[str, frozenset[str]]
+    runtime_libs: dict[str, frozenset[str]]
+    in_slim: frozenset[str]
+    source_builds: dict[str, tuple[str, ...]]
+
+
+@cache
+def tables() -> Tables:
+    """``data/slim_images.toml``, loaded once."""
+    raw: dict[str, Any] = tomllib.loads((resources.files("dockopt") / "data" / "slim_images.toml").read_text("utf-8"))
+    images = tuple(
+        ImageFamily(
+            key=key,
+            names=frozenset(entry["names"]),
+            version=re.compile(entry["version"]),
+            example=entry["example"],
+            slim=entry["slim"],
+            slim_suite=entry["slim_suite"],
+            installers=frozenset(entry["installers"]),
+        )
+        for key, entry in raw["images"].items()
+    )
+    libs = raw["build_libraries"]
+    return Tables(
+        images=images,
+        suites=frozenset(raw["suites"]["names"]),
+        variants=dict(raw["variants"]),
+        tools={k: frozenset(v) for k, v in raw["tools"].items()},
+        runtime_libs={k: frozenset(v) for k, v in libs["runtime"].items()},
+        in_slim=frozenset(libs["in_slim"]),
+        source_builds={k: tuple(v) for k, v in raw["source_builds"].items()},
+    )
+
+
+# ---------------------------------------------------------------------------
+# Reading the image reference
+# ---------------------------------------------------------------------------
+
+_VAR = r"\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*"
+_TAG_RE = re.compile(rf"(?P<version>{_VAR}|[^-$]+)(?P<rest>(?:-[^-$]+)*)\Z")
+_VAR_NAME_RE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?\Z")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to write instead of the tag, or why not."""
+
+    new_tag: str | None = None
+    reason: str | None = None
+    family: ImageFamily | None = None
+    silent: bool = False  # nothing worth reporting (FROM scratch)
+
+
+def plan_tag(image: str, global_args: dict[str, str | None]) -> Plan:
+    """The slim tag for ``image`` (as written in FROM), or the reason there is none."""
+    t = tables()
+    if image == "scratch":
+        return Plan(silent=True)
+    if "@" in image:
+        return Plan(
+            reason=f"`{image}` is pinned by digest; the slim variant has another digest, which dockopt cannot look up"
+        )
+    name, colon, tag = split_reference(image)
+    family = next((f for f in t.images if name.lower() in f.names), None)
+    if family is None:
+        if "$" in name:
+            return Plan(reason=f"the image name `{name}` comes from a variable; dockopt does not guess what it is")
+        return Plan(reason=f"`{image}` is not an official image dockopt knows a slim variant of")
+    if not colon or tag == "latest":
+        return Plan(
+            reason=f"`{image}` names no version (it means `latest`); pin a version such as `{name}:{family.example}` "
+            "and dockopt can move it to slim",
+            family=family,
+        )
+    m = _TAG_RE.match(tag)
+    if m is None:
+        return Plan(reason=f"the tag `{tag}` is not a form dockopt understands", family=family)
+    version, rest = m.group("version"), m.group("rest")
+    words = [w for w in rest.split("-") if w]
+    for word in [version, *words]:
+        for marker, why in t.variants.items():
+            if word.startswith(marker):
+                return Plan(reason=f"`{image}` {why}", family=family)
+    if version in t.suites or not (version.startswith("$") or family.version.match(version)):
+        return Plan(reason=f"`{image}` names no version (tag `{tag}`); dockopt does not guess one", family=family)
+    if version.startswith("$"):
+        problem = _check_version_arg(version, global_args, family, image)
+        if problem is not None:
+            return Plan(reason=problem, family=family)
+    if not words:
+        new = family.slim.format(version=version)
+    elif len(words) == 1 and words[0] in t.suites:
+        new = family.slim_suite.format(version=version, suite=words[0])
+    else:
+        return Plan(reason=f"the tag `{tag}` has a variant dockopt does not know (`{rest[1:]}`)", family=family)
+    return Plan(new_tag=new, family=family)
+
+
+def split_reference(image: str) -> tuple[str, str, str]:
+    """(name, ":", tag) of an image reference without digest; the colon of a registry
+    port (``host:5000/img``) or of a ``${VAR:-default}`` does not count."""
+    slash = image.rfind("/")
+    depth = 0
+    for i in range(slash + 1, len(image)):
+        ch = image[i]
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif ch == ":" and depth == 0:
+            return image[:i], ":", image[i + 1 :]
+    return image, "", ""
+
+
+def _check_version_arg(version: str, global_args: dict[str, str | None], family: ImageFamily, image: str) -> str | None:
+    """Why ``${VAR}`` in the tag cannot be trusted to be a plain version, or None."""
+    m = _VAR_NAME_RE.match(version)
+    assert m is not None
+    var = m.group(1)
+    if var not in global_args:
+        return f"the tag of `{image}` uses ${{{var}}}, which no ARG before the first FROM declares"
+    default = global_args[var]
+    if default is None:
+        return f"ARG {var} has no default, so dockopt cannot check that `{image}` names a full image"
+    if family.version.match(default):
+        return None
+    t = tables()
+    parts = default.split("-")
+    if len(parts) > 1 and family.version.match(parts[0]) and all(p in t.suites for p in parts[1:]):
+        return (
+            f"ARG {var} (default `{default}`) holds the Debian suite, so `{version}-slim` would not be a real tag; "
+            f"write `ARG {var}={parts[0]}` and `FROM {image.replace(version, version + '-' + '-'.join(parts[1:]))}` "
+            "and dockopt can move it to slim"
+        )
+    if any(p.startswith("slim") for p in parts):
+        return f"ARG {var} (default `{default}`) already selects the slim variant"
+    return f"ARG {var} (default `{default}`) is not a plain version, so dockopt cannot tell which slim tag exists"
+
+
+def global_arg_defaults(doc: Dockerfile) -> dict[str, str | None]:
+    """Defaults of the ARGs before the first FROM (quotes removed); None when declared without one."""
+    out: dict[str, str | None] = {}
+    for ins in doc.global_args:
+        for word in ins.value:
+            key, eq, value = word.partition("=")
+            out[key] = _unquote(value) if eq else out.get(key)
+    return out
+
+
+def _unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    return value
+
+
+# ---------------------------------------------------------------------------
+# What a stage runs
+# ---------------------------------------------------------------------------
+
+_SHELLS = frozenset({"sh", "bash", "dash", "ash"})
+# Commands that run another command given as an argument (`timeout 5 curl ...`).
+_RUNNERS = frozenset(
+    {"timeout", "xargs", "gosu", "su-exec", "tini", "dumb-init", "setpriv", "chroot", "runuser", "stdbuf", "flock"}
+)
+_SUBST_RE = re.compile(r"\$\(([^()]*)\)|`([^`]*)`")
+_TOKEN_RE = re.compile(r"[A-Za-z0-9_.+/-]+")
+
+
+@dataclass(frozen=True)
+class Use:
+    """A command a stage runs: its name, the words after it, and where."""
+
+    name: str
+    args: tuple[str, ...]
+    ins: Instruction
+
+
+def _texts(ins: Instruction) -> Iterator[tuple[str, Instruction]]:
+    """Shell texts an instruction runs (exec form joined back into a command line)."""
+    kw = ins.keyword
+    if kw == "ONBUILD":
+        child = ins.onbuild_child
+        if child is not None and child.keyword == "RUN":
+            yield from ((text, ins) for text, _ in _texts(child))
+        return
+    if kw in ("RUN", "CMD", "ENTRYPOINT"):
+        argv = ins.json_args
+        if argv is not None:
+            yield shlex.join(argv), ins
+        else:
+            yield ins.args, ins
+        for h in ins.heredocs:
+            yield h.content, ins
+    elif kw == "HEALTHCHECK" and len(ins.value) > 1 and ins.value[0].upper() == "CMD":
+        if ins.healthcheck_json:
+            yield shlex.join(ins.value[1:]), ins
+        else:
+            yield ins.value[1], ins
+
+
+def uses(text: str, ins: Instruction, depth: int = 0) -> Iterator[Use]:
+    """Every command ``text`` runs, looking into ``sh -c``, ``$(...)`` and runner commands."""
+    if depth > 4:
+        return
+    for cmd in parse_command(text).items:
+        name = cmd.name
+        if name is None:
+            continue
+        args = cmd.args
+        yield Use(name, args, ins)
+        if name in _SHELLS and "-c" in args:
+            i = args.index("-c")
+            if i + 1 < len(args):
+                yield from uses(args[i + 1], ins, depth + 1)
+        if name in _RUNNERS:
+            for word in args:
+                for token in _TOKEN_RE.findall(word):
+                    yield Use(token.rsplit("/", 1)[-1], (), ins)
+        for word in (*cmd.words, *cmd.assignments):
+            for m in _SUBST_RE.finditer(word):
+                yield from uses(m.group(1) or m.group(2) or "", ins, depth + 1)
+
+
+def stage_uses(stage: Stage) -> list[Use]:
+    out: list[Use] = []
+    for ins in stage.instructions:
+        for text, origin in _texts(ins):
+            out.extend(uses(text, origin))
+    return out
+
+
+def apt_names(ins: Instruction) -> frozenset[str]:
+    """Debian packages a RUN installs with apt/apt-get (empty for anything else)."""
+    if ins.keyword != "RUN":
+        return frozenset()
+    names: set[str] = set()
+    for text, _ in _texts(ins):
+        for cmd in parse_command(text).items:
+            call = package_call(cmd)
+            if call is not None and call.manager == "apt" and call.is_install:
+                names.update(call.package_names)
+    return frozenset(names)
+
+
+def apt_installs(stage: Stage) -> list[tuple[Instruction, frozenset[str]]]:
+    """(RUN, Debian packages it installs) for each apt/apt-get install in the stage."""
+    return [(ins, names) for ins in stage.instructions if (names := apt_names(ins))]
+
+
+_NODE_INSTALL_ACTIONS = frozenset({"install", "i", "ci", "add", "rebuild", "update", "upgrade"})
+
+
+def package_install(stage: Stage, family: ImageFamily) -> Use | None:
+    """The first command in the stage that installs language packages (pip, poetry, npm ...)."""
+    for use in stage_uses(stage):
+        if _is_language_install(use, family):
+            return use
+    return None
+
+
+def _is_language_install(use: Use, family: ImageFamily) -> bool:
+    if use.name in ("npm", "yarn", "pnpm"):
+        if use.name not in family.installers:
+            return False
+        action = next((a for a in use.args if not a.startswith("-")), None)
+        return (action is None and use.name == "yarn") or action in _NODE_INSTALL_ACTIONS
+    if any(word.endswith("setup.py") for word in use.args[:1]) and use.name.startswith("python"):
+        return True
+    cmd = parse_command(shlex.join([use.name, *use.args])).items
+    if not cmd:
+        return False
+    call = package_call(cmd[0])
+    if call is None or call.manager not in family.installers:
+        return False
+    return (
+        call.is_install
+        or call.action in ("wheel", "pip compile")
+        or (call.manager == "poetry" and call.action == "sync")
+    )
+
+
+def _line(ins: Instruction) -> str:
+    """Where an instruction is, for messages (instructions a pass wrote have no source line)."""
+    return f"line {ins.line}" if ins.line is not None else "a line dockopt wrote"
+
+
+# ---------------------------------------------------------------------------
+# The pass
+# ---------------------------------------------------------------------------
 
 
 def apply(doc: Dockerfile, ctx: Context) -> Dockerfile:
-    return doc
+    stages = doc.stages
+    if not stages:
+        return doc
+    stage = stages[-1]
+    ins = stage.from_instruction
+    image = stage.base
+    if image is None or not ctx.allowed(RULE, ins):
+        return doc
+    label = _label(stage)
+    names = {s.name.lower() for s in stages[:-1] if s.name}
+    if image.lower() in names or (image.isdigit() and int(image) < stage.index):
+        ctx.skip(
+            RULE,
+            ins,
+            f"{label} is built FROM stage `{image}`, not from an image; put the slim base on that stage's FROM if it only runs the app",
+        )
+        return doc
+    plan = plan_tag(image, global_arg_defaults(doc))
+    if plan.new_tag is None or plan.family is None:
+        if plan.reason and not plan.silent:
+            ctx.skip(RULE, ins, plan.reason)
+        return doc
+    family = plan.family
+    problem = safety_problem(doc, stage, family, plan.new_tag, ctx)
+    if problem is not None:
+        ctx.skip(RULE, ins, problem)
+        return doc
+    old_tag = split_reference(image)[2]
+    edit = _tag_edit(image, old_tag, plan.new_tag)
+    new = ins.edit_args([edit])
+    if new is None:
+        ctx.skip(
+            RULE,
+            ins,
+            f"the image `{image}` is split across a line continuation; join it and dockopt can move it to slim",
+        )
+        return doc
+    new_image = image[: len(image) - len(old_tag)] + plan.new_tag
+    ctx.change(
+        RULE,
+        ins,
+        f"{label}: `{image}` → `{new_image}` (same interpreter without compilers, -dev headers and VCS tools)",
+    )
+    return doc.replace(ins, new)
 
+
+def _label(stage: Stage) -> str:
+    return f"stage `{stage.name}`" if stage.name else "the final stage"
+
+
+def _tag_edit(image: str, old: str, new: str) -> tuple[int, int, str]:
+    """The smallest splice turning ``old`` into ``new`` (an insertion for every known form)."""
+    prefix = 0
+    while prefix < min(len(old), len(new)) and old[prefix] == new[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < min(len(old), len(new)) - prefix and old[len(old) - 1 - suffix] == new[len(new) - 1 - suffix]:
+        suffix += 1
+    base = len(image) - len(old)
+    return base + prefix, base + len(old) - suffix, new[prefix : len(new) - suffix]
+
+
+def safety_problem(doc: Dockerfile, stage: Stage, family: ImageFamily, new_tag: str, ctx: Context) -> str | None:
+    """Why the stage may need something of the full image, or None when slim is enough."""
+    t = tables()
+    label = _label(stage)
+    slim_name = split_reference(stage.base or "")[0] + ":" + new_tag
+    if not ctx.unsafe:
+        install = package_install(stage, family)
+        if install is not None:
+            what = shlex.join([install.name, *install.args[:4]]) + (" …" if len(install.args) > 4 else "")
+            kind = "Python packages" if family.key == "python" else "packages"
+            return (
+                f"{label} installs {kind} ({_line(install.ins)}: `{what}`), which may need the compilers "
+                "of the full image; the multi-stage rule (DO002) moves them to a builder first"
+            )
+    installed: set[str] = set()
+    for ins in stage.instructions:
+        installed |= apt_names(ins)
+    # Tools: a RUN must install the tool before using it; CMD/HEALTHCHECK run later.
+    apt_so_far: set[str] = set()
+    for ins in stage.instructions:
+        apt_so_far |= apt_names(ins)
+        have = apt_so_far if ins.keyword in ("RUN", "ONBUILD") else installed
+        for text, origin in _texts(ins):
+            for use in uses(text, origin):
+                providers = t.tools.get(use.name)
+                if providers is not None and not (providers & have):
+                    return (
+                        f"{label} uses `{use.name}` ({_line(ins)}), which `{stage.base}` has and `{slim_name}` lacks; "
+                        f"install it with apt in this stage ({' or '.join(sorted(providers))}) and dockopt can move it to slim"
+                    )
+    return _library_problem(doc, stage, installed, slim_name, ctx)
+
+
+def _library_problem(doc: Dockerfile, stage: Stage, installed: set[str], slim_name: str, ctx: Context) -> str | None:
+    """A builder whose output links against a library slim lacks and this stage does not install."""
+    t = tables()
+    for source in _copied_stages(doc, stage):
+        for ins, names in apt_installs(source):
+            for dev in sorted(names):
+                if not dev.endswith("-dev") or dev in t.in_slim:
+                    continue
+                if _has_runtime(dev, installed):
+                    continue
+                wanted = sorted(t.runtime_libs.get(dev, ())) or [dev.removesuffix("-dev") + "…"]
+                return (
+                    f"what {_label(stage)} copies from stage `{source.name or source.index}` was built against "
+                    f"{dev} ({_line(ins)}); `{slim_name}` lacks its run-time library, so install "
+                    f"{' or '.join(wanted)} in this stage and dockopt can move it to slim"
+                )
+        for project, libs in _source_builds(source, ctx).items():
+            if set(libs) & installed:
+                continue
+            return (
+                f"stage `{source.name or source.index}` builds {project} from source against the full image's "
+                f"libraries; `{slim_name}` lacks them, so install {libs[0]} in {_label(stage)} "
+                "and dockopt can move it to slim"
+            )
+    return None
+
+
+def _has_runtime(dev: str, installed: set[str]) -> bool:
+    t = tables()
+    stem = dev.removesuffix("-dev")
+    if dev in installed or any(p.startswith(stem) for p in installed if p != dev):
+        return True
+    return bool(t.runtime_libs.get(dev, frozenset()) & installed)
+
+
+def _copied_stages(doc: Dockerfile, stage: Stage) -> list[Stage]:
+    """Earlier stages this one copies from (``COPY --from=``), with the stages they are built FROM."""
+    stages = doc.stages[: stage.index]
+    by_name = {s.name.lower(): s for s in stages if s.name}
+    found: list[Stage] = []
+
+    def add(key: str) -> None:
+        src = by_name.get(key.lower()) or (stages[int(key)] if key.isdigit() and int(key) < len(stages) else None)
+        if src is None or any(s is src for s in found):
+            return
+        found.append(src)
+        if src.base:
+            add(src.base)
+
+    for ins in stage.instructions:
+        if ins.keyword in ("COPY", "ADD"):
+            f = ins.flag("from")
+            if f is not None and f.value:
+                add(f.value)
+    return found
+
+
+_MANIFEST_NAMES = (
+    "requirements.txt",
+    "pyproject.toml",
+    "poetry.lock",
+    "Pipfile",
+    "Pipfile.lock",
+    "uv.lock",
+    "setup.py",
+    "setup.cfg",
+)
+
+
+def _source_builds(stage: Stage, ctx: Context) -> dict[str, tuple[str, ...]]:
+    """PyPI projects without Linux wheels that the stage installs (named, or in its manifests)."""
+    t = tables()
+    found: dict[str, tuple[str, ...]] = {}
+    texts: list[str] = []
+    files: set[str] = set()
+    for ins in stage.instructions:
+        for text, _ in _texts(ins):
+            for cmd in parse_command(text).items:
+                call = package_call(cmd)
+                if call is None or call.manager not in ("pip", "uv", "poetry", "pipenv"):
+                    continue
+                texts.extend(call.package_names)
+                files.update(Path(p).name for p in (*call.requirement_files, *call.constraint_files))
+        if ins.keyword in ("COPY", "ADD") and ins.flag("from") is None:
+            sources = ins.copy_sources_and_dest()
+            if sources:
+                for src in sources[0]:
+                    if src.rstrip("/") in (".", ""):
+                        files.update(_MANIFEST_NAMES)
+                    else:
+                        files.add(Path(src).name)
+    if ctx.context_dir is not None:
+        root = Path(ctx.context_dir)
+        for name in sorted(files):
+            path = root / name
+            if name and path.is_file() and path.stat().st_size < 2_000_000:
+                texts.append(path.read_text("utf-8", "replace"))
+    blob = "\n".join(texts).lower()
+    for project, libs in t.source_builds.items():
+        if re.search(rf"(?<![a-z0-9_.-]){re.escape(project)}(?![a-z0-9_-])", blob):
+            found[project] = libs
+    return found
+
+
+_EXAMPLE_BEFORE = """\
+FROM python:3.12 AS builder
+RUN python -m venv /opt/venv
+COPY requirements.txt .
+RUN /opt/venv/bin/pip install -r requirements.txt
+
+FROM python:3.12
+COPY --from=builder /opt/venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH
+COPY . /app
+CMD ["python", "/app/main.py"]
+"""
+
+_EXAMPLE_AFTER = """\
+FROM python:3.12 AS builder
+RUN python -m venv /opt/venv
+COPY requirements.txt .
+RUN /opt/venv/bin/pip install -r requirements.txt
+
+FROM python:3.12-slim
+COPY --from=builder /opt/venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH
+COPY . /app
+CMD ["python", "/app/main.py"]
+"""
 
 RULE = Rule(
     id="DO004",
     name="slim-base",
     title="Use the slim variant of the official Python base image",
-    why="TODO",
+    why="""
+The full `python:3.12` image is built on buildpack-deps: besides Python it
+carries gcc, make, the -dev headers of dozens of libraries, git, curl,
+ImageMagick and more, about 1 GB. A stage that only runs the app needs none of
+it. `python:3.12-slim` has the same interpreter, the same Debian release and
+the same default ENV and CMD, at about a tenth of the size: faster pulls,
+faster deploys, and far fewer packages for a scanner to flag.
+
+The rule edits only the final stage, and only when nothing there needs what
+slim lacks: the stage installs no packages itself (its dependencies are copied
+from a builder stage, as the multi-stage rule DO002 arranges), no RUN, CMD,
+ENTRYPOINT or HEALTHCHECK uses a tool of the full image (curl, wget, git, gcc,
+make, ps ...) unless the stage apt-installs it, and nothing it copies from a
+builder was compiled against a library slim lacks (a builder with libpq-dev
+needs libpq5 here). The Debian suite of the tag is kept
+(`python:3.12-bookworm` becomes `python:3.12-slim-bookworm`), as are
+`--platform`, `AS name` and a `${PYTHON_VERSION}` tag whose ARG default is a
+plain version. `node:22` moves to `node:22-slim` under the same checks.
+""",
     safety="safe",
-    before="",
-    after="",
+    before=_EXAMPLE_BEFORE,
+    after=_EXAMPLE_AFTER,
     apply=apply,
+    notes="""
+Left alone, with the reason: images pinned by digest, stages built FROM another
+stage, images already slim or Alpine, Windows variants, images dockopt does not
+know, untagged or `latest` images (no version to keep), a `${ARG}` tag whose
+default holds the suite or is not a plain version, a stage that installs
+packages (with --unsafe it is moved anyway, betting on wheels), a stage that
+uses a tool slim lacks, and a stage whose copied packages were built against a
+-dev library whose run-time package it does not install. Only the final stage
+is considered: builder stages keep the compilers they need.
+""",
 )
