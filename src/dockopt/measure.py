@@ -130,9 +130,22 @@ def build_and_measure(
             engine.remove_image(tag + "-rebuild")
 
 
+#: Steps that install the project itself after the code is copied (the second half of a
+#: two-step install); they are expected to re-run when the code changes.
+PROJECT_STEP_RE = re.compile(r"--no-deps\b|\b(uv sync|poetry install)\b(?!.*--no-(install-project|root))")
+DEPENDENCY_ONLY_RE = re.compile(r"--no-install-project|--no-root")
+
+
 def install_step_cached(build: BuildResult) -> bool | None:
-    """True when every dependency-install step of the build came from cache (None: no such step)."""
+    """True when every dependency-install step of the build came from cache (None: no such step).
+
+    In a two-step install (``uv sync --no-install-project`` before the code,
+    ``uv sync`` after it) only the first step installs dependencies; the
+    second installs the project and is meant to re-run.
+    """
     steps = [s for s in build.instruction_steps if INSTALL_STEP_RE.search(s.name)]
+    if any(DEPENDENCY_ONLY_RE.search(s.name) for s in steps) or any("--no-deps" in s.name for s in steps):
+        steps = [s for s in steps if not PROJECT_STEP_RE.search(s.name) or DEPENDENCY_ONLY_RE.search(s.name)]
     if not steps:
         return None
     return all(s.cached for s in steps)
