@@ -364,7 +364,8 @@ def test_naive_app_dockerfiles_are_never_swapped(app: str) -> None:
     folder = APPS / app
     result = rewrite((folder / "Dockerfile").read_text(), context_dir=folder)
     assert not result.changed
-    assert skip_messages(result), "a skipped stage must say why"
+    already_slim = "slim" in (dockopt.parse(result.text).stages[-1].base or "")
+    assert already_slim or skip_messages(result), "a skipped stage must say why"
 
 
 @pytest.mark.parametrize("app", sorted(p.name for p in APPS.iterdir() if (p / "reference.Dockerfile").is_file()))

@@ -145,7 +145,8 @@ def plan_tag(image: str, global_args: dict[str, str | None]) -> Plan:
     for word in [version, *words]:
         for marker, why in t.variants.items():
             if word.startswith(marker):
-                return Plan(reason=f"`{image}` {why}", family=family)
+                # Already slim is the goal, not a problem: say nothing about it.
+                return Plan(reason=f"`{image}` {why}", family=family, silent=marker == "slim")
     if version in t.suites or not (version.startswith("$") or family.version.match(version)):
         return Plan(reason=f"`{image}` names no version (tag `{tag}`); dockopt does not guess one", family=family)
     if version.startswith("$"):
