@@ -37,6 +37,7 @@ from typing import Any
 
 from ..model.packages import package_call
 from ..model.shell import parse_command
+from ..style import Style
 from ..syntax import Dockerfile, Instruction, Stage
 from .base import Context, Rule
 
@@ -379,7 +380,8 @@ def apply(doc: Dockerfile, ctx: Context) -> Dockerfile:
             ctx.skip(RULE, ins, plan.reason)
         return doc
     family = plan.family
-    problem = safety_problem(doc, stage, family, plan.new_tag, ctx)
+    tools: set[str] = set()
+    problem = safety_problem(doc, stage, family, plan.new_tag, ctx, tools)
     if problem is not None:
         ctx.skip(RULE, ins, problem)
         return doc
@@ -399,7 +401,19 @@ def apply(doc: Dockerfile, ctx: Context) -> Dockerfile:
         ins,
         f"{label}: `{image}` → `{new_image}` (same interpreter without compilers, -dev headers and VCS tools)",
     )
-    return doc.replace(ins, new)
+    if not tools:
+        return doc.replace(ins, new)
+    packages = " ".join(sorted(tools))
+    style = Style.detect(doc)
+    install = style.run(
+        [
+            "apt-get update",
+            f"apt-get install -y --no-install-recommends {packages}",
+            "rm -rf /var/lib/apt/lists/*",
+        ]
+    )
+    ctx.change(RULE, ins, f"{label} uses {packages}, which `{image}` has and slim lacks: installed explicitly")
+    return doc.replace(ins, [new, install])
 
 
 def _label(stage: Stage) -> str:
@@ -418,8 +432,22 @@ def _tag_edit(image: str, old: str, new: str) -> tuple[int, int, str]:
     return base + prefix, base + len(old) - suffix, new[prefix : len(new) - suffix]
 
 
-def safety_problem(doc: Dockerfile, stage: Stage, family: ImageFamily, new_tag: str, ctx: Context) -> str | None:
-    """Why the stage may need something of the full image, or None when slim is enough."""
+#: Standalone tools installed explicitly in a slim stage that uses them. Compilers
+#: and VCS tools are not: gcc without the full image's recommends lacks libc6-dev,
+#: so installing "the tool" would not give back what the full image had.
+AUTO_INSTALL = frozenset({"curl", "wget"})
+
+
+def safety_problem(
+    doc: Dockerfile, stage: Stage, family: ImageFamily, new_tag: str, ctx: Context, tools: set[str] | None = None
+) -> str | None:
+    """Why the stage may need something of the full image, or None when slim is enough.
+
+    When ``tools`` is given, a Debian tool the stage uses (curl in a
+    HEALTHCHECK, git in a RUN) is not a problem but is added to ``tools``:
+    the caller installs those packages explicitly in the slim stage, as a
+    careful engineer would, instead of keeping the whole full image for them.
+    """
     t = tables()
     label = _label(stage)
     slim_name = split_reference(stage.base or "")[0] + ":" + new_tag
@@ -444,6 +472,9 @@ def safety_problem(doc: Dockerfile, stage: Stage, family: ImageFamily, new_tag: 
             for use in uses(text, origin):
                 providers = t.tools.get(use.name)
                 if providers is not None and not (providers & have):
+                    if tools is not None and use.name in AUTO_INSTALL and use.name in providers:
+                        tools.add(use.name)  # the package is named like the tool: install it
+                        continue
                     return (
                         f"{label} uses `{use.name}` ({_line(ins)}), which `{stage.base}` has and `{slim_name}` lacks; "
                         f"install it with apt in this stage ({' or '.join(sorted(providers))}) and dockopt can move it to slim"
