@@ -1,0 +1,580 @@
+"""DO002 multi-stage: apt package tables, skip reasons, messages and edge cases.
+
+The golden pairs in fixtures/passes/multi-stage/ cover whole files; these
+tests pin the pieces: how an apt package is classified, which runtime
+library a -dev package maps to, why a file is declined, and what the change
+says.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import dockopt
+from dockopt.passes import multi_stage, path_env
+from dockopt.passes.multi_stage import (
+    RULE,
+    analyse_run,
+    apt_package_kind,
+    package_executables,
+    runtime_libraries,
+    split_apt_packages,
+    tables,
+)
+from tests.conftest import FIXTURES, read_exact
+from tests.passes.harness import check_invariants
+
+APPS = FIXTURES / "apps"
+GOLDEN = FIXTURES / "passes" / "multi-stage"
+
+
+def split(text: str, **options: object) -> dockopt.pipeline.RewriteResult:
+    return dockopt.rewrite(text, select=["multi-stage"], **options)
+
+
+def skip_messages(text: str, **options: object) -> list[str]:
+    result = split(text, **options)
+    assert result.text == text, "a declined file must come out unchanged"
+    assert result.changes == []
+    return [s.message for s in result.skips]
+
+
+# ---------------------------------------------------------------------------
+# apt package classification
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("package", "kind"),
+    [
+        ("gcc", "toolchain"),
+        ("g++", "toolchain"),
+        ("build-essential", "toolchain"),
+        ("make", "toolchain"),
+        ("gcc-12", "toolchain"),
+        ("clang-14", "toolchain"),
+        ("pkg-config", "toolchain"),
+        ("cargo", "toolchain"),
+        ("git", "build-only"),
+        ("python3-dev", "build-only"),
+        ("python3.11-dev", "build-only"),
+        ("libc6-dev", "build-only"),
+        ("linux-headers-amd64", "build-only"),
+        ("libpq-dev", "dev"),
+        ("libpq-dev=15.10-0+deb12u1", "dev"),
+        ("libxml2-dev:amd64", "dev"),
+        ("libsomething-unknown-dev", "dev"),
+        ("curl", "runtime"),
+        ("jq", "runtime"),
+        ("ffmpeg", "runtime"),
+        ("libpq5", "runtime"),
+        ("ca-certificates", "runtime"),
+        ("tini", "runtime"),
+    ],
+)
+def test_apt_package_kind(package: str, kind: str) -> None:
+    assert apt_package_kind(package) == kind
+
+
+@pytest.mark.parametrize(
+    ("dev", "runtime"),
+    [
+        ("libpq-dev", ("libpq5",)),
+        ("libxml2-dev", ("libxml2",)),
+        ("libxslt1-dev", ("libxslt1.1",)),
+        ("libjpeg-dev", ("libjpeg62-turbo",)),
+        ("libjpeg62-turbo-dev", ("libjpeg62-turbo",)),
+        ("libffi-dev", ("libffi8",)),
+        ("libssl-dev", ("libssl3",)),
+        ("default-libmysqlclient-dev", ("libmariadb3",)),
+        ("libyaml-dev", ("libyaml-0-2",)),
+        ("zlib1g-dev", ("zlib1g",)),
+        ("libpng-dev", ("libpng16-16",)),
+        ("libgeos-dev", ("libgeos-c1v5",)),
+        ("libpq-dev=15.*", ("libpq5",)),
+    ],
+)
+def test_runtime_library_mapping(dev: str, runtime: tuple[str, ...]) -> None:
+    assert runtime_libraries(dev) == runtime
+
+
+def test_unknown_dev_package_has_no_mapping() -> None:
+    assert runtime_libraries("libsomething-unknown-dev") is None
+    assert runtime_libraries("gcc") is None
+
+
+def test_tables_are_consistent() -> None:
+    t = tables()
+    assert t.libraries, "runtime_libraries.toml is empty"
+    for dev, libs in t.libraries.items():
+        assert "-dev" in dev, dev
+        assert libs and all(not lib.endswith("-dev") for lib in libs), dev
+        assert apt_package_kind(dev) == "dev", f"{dev} is also listed as build-only"
+    for section in t.patterns.values():
+        assert section in ("toolchain", "build-only")
+    assert not set(t.toolchain) & set(t.build_only)
+    assert {"poetry", "pipenv", "uv"} <= set(t.python_tools)
+    assert package_executables("build-essential") == ("gcc", "cc", "g++", "c++", "make")
+    assert package_executables("jq") == ("jq",)
+
+
+def _apt_depends(*packages: str) -> dict[str, set[str]]:
+    """Direct dependencies of each package, from one `apt-cache depends` call."""
+    out = subprocess.run(["apt-cache", "depends", *packages], capture_output=True, text=True, check=False).stdout
+    deps: dict[str, set[str]] = {}
+    current = None
+    for line in out.splitlines():
+        if line and not line[0].isspace():
+            current = line.strip()
+            deps.setdefault(current, set())
+            continue
+        m = re.match(r"\s+\|?Depends: <?([^\s>]+)>?", line)
+        if m and current is not None:
+            deps[current].add(m.group(1))
+    return deps
+
+
+def _on_bookworm() -> bool:
+    try:
+        text = Path("/etc/os-release").read_text()
+    except OSError:
+        return False
+    if "bookworm" not in text or shutil.which("apt-cache") is None:
+        return False
+    return bool(_apt_depends("libpq-dev").get("libpq-dev"))
+
+
+@pytest.mark.skipif(not _on_bookworm(), reason="needs a Debian 12 (bookworm) machine with apt lists to check the table")
+def test_runtime_libraries_are_dependencies_of_their_dev_package() -> None:
+    """Each entry of data/runtime_libraries.toml is a fact apt confirms.
+
+    The runtime package must be a dependency of the -dev package, directly or
+    through the -dev (or krb5-multidev) packages it depends on (transitional
+    names such as libjpeg-dev -> libjpeg62-turbo-dev).
+    """
+    libraries = tables().libraries
+    follow = lambda dep: "-dev" in dep or dep.startswith("krb5-")  # noqa: E731
+    known: dict[str, set[str]] = {}
+    frontier = set(libraries)
+    for _ in range(4):  # fetch the dependency graph level by level, one apt-cache call each
+        missing = sorted(p for p in frontier if p not in known)
+        if missing:
+            found = _apt_depends(*missing)
+            if not known and not found:
+                pytest.skip("apt-cache knows no packages here (no `apt-get update` yet)")
+            for p in missing:
+                known[p] = found.get(p, set())
+        frontier = {d for p in frontier for d in known.get(p, set()) if follow(d)}
+    wrong = []
+    for dev, libs in libraries.items():
+        reachable: set[str] = set()
+        todo = {dev}
+        for _ in range(4):
+            deps = set().union(*(known.get(p, set()) for p in todo))
+            reachable |= deps
+            todo = {d for d in deps if follow(d)}
+        absent = [lib for lib in libs if lib not in reachable]
+        if absent:
+            wrong.append((dev, absent))
+    assert wrong == []
+
+
+def test_split_build_only_and_dev_packages() -> None:
+    result = split_apt_packages(["gcc", "libpq-dev", "libxml2-dev", "curl", "git", "libfoo-dev"])
+    assert result.builder == ("gcc", "libpq-dev", "libxml2-dev", "git", "libfoo-dev")
+    # curl is not known to be build-only, so it stays; libfoo-dev has no known
+    # runtime library, so it stays whole
+    assert result.runtime == ("libpq5", "libxml2", "curl", "libfoo-dev")
+    assert result.libraries == ("libpq5", "libxml2")
+    assert not result.runtime_unchanged
+
+
+def test_split_keeps_build_tools_the_app_calls() -> None:
+    result = split_apt_packages(["git", "gcc"], runtime_commands={"git"})
+    assert result.builder == ("git", "gcc")
+    assert result.runtime == ("git",)
+
+
+def test_split_puts_runtime_tools_in_the_builder_only_when_it_calls_them() -> None:
+    assert split_apt_packages(["curl"]).builder == ()
+    assert split_apt_packages(["curl"], builder_commands={"curl"}).builder == ("curl",)
+    assert split_apt_packages(["jq"]).runtime_unchanged
+
+
+def test_split_does_not_repeat_shared_libraries() -> None:
+    result = split_apt_packages(["libjpeg-dev", "libjpeg62-turbo-dev"])
+    assert result.runtime == ("libjpeg62-turbo",)
+
+
+# ---------------------------------------------------------------------------
+# RUN classification
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("run", "kind"),
+    [
+        ("RUN pip install -r requirements.txt", "install"),
+        ("RUN python -m pip install --no-cache-dir .", "install"),
+        ("RUN pip install poetry==2.1.1", "tool"),
+        ("RUN pip install --upgrade pip pipenv", "tool"),
+        ("RUN pip install --upgrade pip", "install"),
+        ("RUN curl -sSL https://install.python-poetry.org | python3 -", "tool"),
+        ("RUN poetry config virtualenvs.create false", "helper"),
+        ("RUN poetry export -f requirements.txt -o requirements.txt", "helper"),
+        ("RUN apt-get update && apt-get install -y gcc && rm -rf /var/lib/apt/lists/*", "system"),
+        ("RUN useradd -m app", "generic"),
+        ("RUN python manage.py collectstatic --noinput", "generic"),
+        ('RUN ["pip", "install", "-r", "requirements.txt"]', "install"),
+    ],
+)
+def test_analyse_run(run: str, kind: str) -> None:
+    (ins,) = dockopt.parse(f"FROM python:3.12\n{run}\n").stages[0].instructions
+    assert analyse_run(ins).kind == kind
+
+
+# ---------------------------------------------------------------------------
+# The rule's own documentation and messages
+# ---------------------------------------------------------------------------
+
+
+def test_rule_example_is_the_real_output() -> None:
+    result = split(RULE.before)
+    assert result.text == RULE.after
+    check_invariants(RULE.before, RULE.after, select=["multi-stage"])
+    assert "DO002 multi-stage" in RULE.explain()
+    assert RULE.safety == "safe"
+
+
+def test_change_message_names_the_split_and_the_packages() -> None:
+    text = read_exact(GOLDEN / "psycopg2-source.before.Dockerfile")
+    (change,) = split(text).changes
+    assert change.rule == "DO002"
+    assert change.line == 1
+    assert change.message.startswith("split into a builder stage (installs into /opt/venv) and a runtime stage")
+    assert "libpq-dev, gcc" in change.message
+    assert "the runtime stage installs libpq5" in change.message
+
+
+def test_second_run_changes_nothing_and_says_nothing() -> None:
+    for before in sorted(GOLDEN.glob("*.before.Dockerfile")):
+        after = read_exact(before.with_name(before.name.replace(".before.", ".after.")))
+        if after == read_exact(before):
+            continue
+        again = split(after)
+        assert again.text == after, before.name
+        assert again.skips == [], before.name
+
+
+def test_path_env_accepts_the_split() -> None:
+    """DO003 runs right after DO002: the ENV line DO002 writes must satisfy it."""
+    for before in sorted(GOLDEN.glob("*.before.Dockerfile")):
+        after = read_exact(before.with_name(before.name.replace(".before.", ".after.")))
+        result = dockopt.rewrite(after, select=["path-env"])
+        assert result.text == after, before.name
+        assert result.skips == [], before.name
+
+
+# ---------------------------------------------------------------------------
+# Every fixture app has a golden case, and a build context changes nothing
+# ---------------------------------------------------------------------------
+
+APP_NAMES = sorted(p.parent.name for p in APPS.glob("*/app.toml"))
+
+
+@pytest.mark.parametrize("app", APP_NAMES)
+def test_every_app_has_a_golden_case(app: str) -> None:
+    assert (GOLDEN / f"{app}.before.Dockerfile").is_file()
+    assert (GOLDEN / f"{app}.after.Dockerfile").is_file()
+
+
+@pytest.mark.parametrize("app", APP_NAMES)
+def test_app_golden_with_its_build_context(app: str) -> None:
+    """The CLI passes the Dockerfile's folder as context: reading the manifests there must agree."""
+    before = read_exact(GOLDEN / f"{app}.before.Dockerfile")
+    result = split(before, context_dir=APPS / app)
+    assert result.text == read_exact(GOLDEN / f"{app}.after.Dockerfile")
+    assert result.skips == []
+
+
+def test_full_pipeline_splits_every_app_that_installs() -> None:
+    """deps-first → multi-stage → ... on the naive files: every app but the optimized one is split."""
+    for app in APP_NAMES:
+        text = read_exact(APPS / app / "Dockerfile")
+        result = dockopt.rewrite(text, context_dir=APPS / app)
+        ours = [c for c in result.changes if c.rule == "DO002"]
+        if app == "already-multistage":
+            assert ours == []
+            continue
+        assert len(ours) == 1, app
+        assert [s for s in result.skips if s.rule == "DO002"] == [], app
+        doc = dockopt.parse(result.text)
+        assert len(doc.stages) == 2, app
+        runtime = doc.stages[-1]
+        assert any(
+            i.keyword == "COPY" and i.flag("from") is not None and "/opt/venv" in i.args for i in runtime.instructions
+        ), app
+
+
+# ---------------------------------------------------------------------------
+# Skip reasons
+# ---------------------------------------------------------------------------
+
+BASE = "FROM python:3.12\nWORKDIR /app\nCOPY requirements.txt .\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (BASE + "RUN pip install -e .\nCMD python app.py\n", "editable mode"),
+        (BASE + "RUN pip install --target /deps -r requirements.txt\n", "--target/--prefix/--root"),
+        (BASE + "RUN pip install --prefix=/install -r requirements.txt\n", "--target/--prefix/--root"),
+        (BASE + "RUN /usr/local/bin/pip install -r requirements.txt\n", "by its path"),
+        (BASE + "RUN pip install -r requirements.txt && python -m spacy download en\n", "also runs `python`"),
+        (BASE + "RUN if [ -f requirements.txt ]; then pip install -r requirements.txt; fi\n", "shell syntax"),
+        (BASE + "RUN poetry install --no-root && pip install poetry\n", "build tool (poetry/pipenv/uv) after"),
+        (BASE + 'RUN pip install -r requirements.txt\nCMD ["/app/.venv/bin/python", "app.py"]\n', ".venv"),
+        (BASE + "RUN python -m venv /venv && /venv/bin/pip install -r requirements.txt\n", "own virtualenv"),
+        (
+            BASE + "RUN pip install -r requirements.txt\nRUN pip install poetry\nRUN poetry install --no-root\n",
+            "after the first dependency install",
+        ),
+        (BASE + "ENV PIP_TARGET=/deps\nRUN pip install -r requirements.txt\n", "ENV PIP_TARGET"),
+        (BASE + "ENV VIRTUAL_ENV=/venv\nRUN pip install -r requirements.txt\n", "ENV VIRTUAL_ENV"),
+        (BASE + "USER nobody\nRUN pip install -r requirements.txt\n", "USER nobody"),
+        (BASE + "RUN --mount=type=ssh pip install -r requirements.txt\n", "secret or an SSH agent"),
+        (
+            BASE + "RUN pip install --index-url https://user:$TOKEN@pypi.example.com/simple -r requirements.txt\n",
+            "credentials",
+        ),
+        (BASE + "RUN pip install -r requirements.txt\nRUN gcc -o x x.c\n", "calls `gcc`"),
+        (BASE + "RUN pip install -r requirements.txt\nRUN python setup.py build_ext\n", "setup.py"),
+        (BASE + "RUN pip install -r requirements.txt\nCMD su app -c 'python app.py'\n", "`su` resets PATH"),
+        (
+            BASE
+            + "RUN pip install -r requirements.txt\nRUN sed -i s/a/b/ /usr/local/lib/python3.12/site-packages/x.py\n",
+            "/usr/local",
+        ),
+        (
+            BASE + 'RUN pip install -r requirements.txt\nCMD ["/usr/local/bin/python", "app.py"]\n',
+            "/usr/local/bin/python",
+        ),
+        (BASE + "RUN apt-get install -y $BUILD_DEPS && pip install -r requirements.txt\n", "from a variable"),
+        (BASE + "RUN yum install -y gcc\nRUN pip install -r requirements.txt\n", "yum packages"),
+        (
+            BASE + "RUN pip install --user -r requirements.txt\nRUN pip install gunicorn\n",
+            "some installs use `pip --user`",
+        ),
+        (BASE + "RUN pip install -r requirements.txt\nENV PATH=/usr/local/bin:/usr/bin:/bin\n", "fixed value"),
+        (
+            BASE + 'RUN pipenv install --system\nRUN pip install -r requirements.txt\nCMD ["uv", "run", "app.py"]\n',
+            "`uv` is used",
+        ),
+        ("FROM $BASE\nRUN pip install flask\n", "build argument without a default"),
+        ("FROM tiangolo/uvicorn-gunicorn:python3.11\nRUN pip install flask\n", "isn't the official python image"),
+        ("FROM python:3.12 AS base\nRUN poetry install\nCMD python app.py\n", "editable mode"),
+        (
+            "FROM python:3.12\nWORKDIR /app\nCOPY pyproject.toml uv.lock ./\nRUN uv sync\nWORKDIR /srv\nCOPY . .\n",
+            "editable mode",
+        ),
+    ],
+)
+def test_skip_reasons(text: str, reason: str) -> None:
+    messages = skip_messages(text)
+    assert len(messages) == 1, messages
+    assert reason in messages[0]
+
+
+def test_skip_points_at_the_line() -> None:
+    result = split(BASE + "RUN pip install -r requirements.txt\n\nRUN make\n")
+    (skip,) = result.skips
+    assert skip.line == 6
+
+
+def test_nothing_to_do_is_not_a_skip() -> None:
+    for text in (
+        "FROM python:3.12-slim\nCOPY app.py .\nCMD python app.py\n",
+        "FROM debian:12\nRUN apt-get update\n",
+        "ARG X=1\n",
+    ):
+        result = split(text)
+        assert result.text == text
+        assert result.skips == [] and result.changes == []
+
+
+def test_suppression_anywhere_in_the_stage() -> None:
+    text = "# dockopt: ignore=DO002\nFROM python:3.12\nRUN pip install flask\nCMD flask run\n"
+    result = split(text)
+    assert result.text == text
+    assert result.skips == []
+
+
+# ---------------------------------------------------------------------------
+# Edge cases
+# ---------------------------------------------------------------------------
+
+
+def test_builder_name_avoids_existing_names_and_images() -> None:
+    text = "FROM python:3.12 AS builder\nCOPY --from=build /a /a\nRUN --mount=type=bind,from=deps,target=/x pip install flask\n"
+    after = split(text).text
+    assert "AS python-builder" in after
+    assert "COPY --from=python-builder /opt/venv /opt/venv" in after
+    assert after.count("FROM python:3.12 AS builder") == 1  # the runtime stage keeps its name
+
+
+def test_build_tool_in_the_install_run_uses_the_system_pip() -> None:
+    text = BASE + "RUN python -m pip install pipenv && pipenv install --system --deploy\nCOPY . .\nCMD python app.py\n"
+    result = split(text)
+    assert "RUN /usr/local/bin/python -m pip install pipenv && pipenv install --system --deploy" in result.text
+    (change,) = result.changes
+    assert "stays out of /opt/venv" in change.message
+
+
+def test_uv_pip_system_flag_is_dropped_in_the_builder() -> None:
+    text = BASE + "RUN uv pip install --system -r requirements.txt\nCOPY . .\nCMD python app.py\n"
+    after = split(text).text
+    assert "RUN uv pip install -r requirements.txt" in after
+    assert "--system" not in after
+
+
+def test_versioned_pip_creates_the_venv_with_that_interpreter() -> None:
+    text = "FROM python:3.11\nRUN pip3.11 install flask\nCMD flask run\n"
+    assert "RUN python3.11 -m venv /opt/venv" in split(text).text
+
+
+def test_user_layout_adds_user_flag() -> None:
+    text = BASE + "RUN python -m pip install -r requirements.txt\nCOPY . .\nCMD python app.py\n"
+    result = split(text, layout="user")
+    assert "RUN python -m pip install --user -r requirements.txt" in result.text
+    assert "COPY --from=builder /root/.local /root/.local\nENV PATH=/root/.local/bin:$PATH\n" in result.text
+    assert "/opt/venv" not in result.text
+
+
+def test_user_layout_falls_back_for_poetry() -> None:
+    text = BASE.replace("requirements.txt", "pyproject.toml poetry.lock") + "RUN poetry install --no-root\n"
+    text = text.replace("WORKDIR /app\n", "RUN pip install poetry\nWORKDIR /app\n")
+    result = split(text, layout="user")
+    (change,) = result.changes
+    assert "/opt/venv" in result.text
+    assert "layout=user needs plain pip installs" in change.message
+
+
+def test_user_layout_falls_back_for_exec_form() -> None:
+    text = BASE + 'RUN ["pip", "install", "-r", "requirements.txt"]\nCMD python app.py\n'
+    (change,) = split(text, layout="user").changes
+    assert "exec-form install can't take --user" in change.message
+
+
+def test_apt_lists_kept_when_a_later_runtime_install_needs_them() -> None:
+    text = (
+        "FROM python:3.12\n"
+        "RUN apt-get update\n"
+        "RUN apt-get install -y libpq-dev\n"
+        "COPY requirements.txt .\n"
+        "RUN pip install -r requirements.txt\n"
+        "RUN apt-get install -y jq\n"
+        'CMD ["python", "app.py"]\n'
+    )
+    after = split(text).text
+    runtime = after.split("\nFROM ")[-1]
+    assert "apt-get install -y --no-install-recommends libpq5" in runtime
+    assert "rm -rf /var/lib/apt/lists/*" not in runtime  # the jq install below still needs them
+    assert "RUN apt-get update\n" in runtime.split("libpq5")[1] or "RUN apt-get update" in runtime
+
+
+def test_purged_packages_are_not_installed_at_run_time() -> None:
+    text = (
+        BASE
+        + "RUN apt-get update && apt-get install -y gcc libpq-dev curl && pip install -r requirements.txt && apt-get purge -y curl\n"
+    )
+    runtime = split(text).text.split("\nFROM ")[-1]
+    assert "libpq5" in runtime and "curl" not in runtime
+
+
+def test_runtime_keeps_recommends_for_kept_packages_installed_with_them() -> None:
+    text = (
+        "FROM python:3.12\nRUN apt-get update && apt-get install -y gcc ffmpeg\nRUN pip install av\nCMD python app.py\n"
+    )
+    runtime = split(text).text.split("\nFROM ")[-1]
+    assert "apt-get install -y ffmpeg" in runtime
+
+
+def test_manifest_copy_stays_when_no_later_copy_brings_it() -> None:
+    text = "FROM python:3.12\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY app.py .\nCMD python app.py\n"
+    runtime = split(text).text.split("\nFROM ")[-1]
+    assert "COPY requirements.txt ." in runtime
+
+
+def test_poetry_root_package_with_package_mode_off(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.poetry]\npackage-mode = false\n")
+    text = "FROM python:3.12\nRUN pip install poetry\nWORKDIR /app\nCOPY pyproject.toml poetry.lock ./\nRUN poetry install\nCMD python app.py\n"
+    assert skip_messages(text) and "editable mode" in skip_messages(text)[0]
+    result = split(text, context_dir=tmp_path)
+    assert result.changes and not result.skips
+
+
+def test_uv_virtual_project_with_context(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "0"\n')
+    text = "FROM python:3.12\nRUN pip install uv\nWORKDIR /app\nCOPY pyproject.toml uv.lock ./\nRUN uv sync --locked\nCMD python app.py\n"
+    assert "editable mode" in skip_messages(text)[0]  # without the context: could be a package
+    assert split(text, context_dir=tmp_path).changes
+
+
+def test_editable_requirement_in_context(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("flask==3.1\n-e ./libs/shared\n")
+    text = BASE + "RUN pip install -r requirements.txt\nCOPY . .\n"
+    assert split(text).changes
+    messages = skip_messages(text, context_dir=tmp_path)
+    assert "editable requirement" in messages[0]
+
+
+def test_nested_requirements_in_context_are_manifests(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("-r base.txt\nflask\n")
+    (tmp_path / "base.txt").write_text("requests\n")
+    text = "FROM python:3.12\nWORKDIR /app\nCOPY requirements.txt base.txt ./\nCOPY app.py .\nRUN pip install -r requirements.txt\nCMD python app.py\n"
+    after = split(text, context_dir=tmp_path).text
+    builder = after.split("\nFROM ")[0]
+    assert "COPY requirements.txt base.txt ./" in builder
+    assert "COPY app.py ." not in builder  # a code file the install doesn't read stays out of the builder
+
+
+def test_local_path_requirement_copies_the_tree_to_the_builder(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("./libs/shared\n")
+    text = "FROM python:3.12\nWORKDIR /app\nCOPY requirements.txt .\nCOPY libs libs\nRUN pip install -r requirements.txt\nCMD python app.py\n"
+    builder = split(text, context_dir=tmp_path).text.split("\nFROM ")[0]
+    assert "COPY libs libs" in builder
+
+
+def test_shebang_of_the_started_script_is_checked(tmp_path: Path) -> None:
+    (tmp_path / "run.py").write_text("#!/usr/local/bin/python\nimport flask\n")
+    text = BASE + 'RUN pip install -r requirements.txt\nCOPY . .\nCMD ["./run.py"]\n'
+    assert split(text).changes
+    assert "/usr/local/bin/python" in skip_messages(text, context_dir=tmp_path)[0]
+
+
+def test_entrypoint_script_keeps_build_tools_it_calls(tmp_path: Path) -> None:
+    (tmp_path / "entrypoint.sh").write_text('#!/bin/sh\ngit rev-parse HEAD > /tmp/rev\nexec "$@"\n')
+    text = 'FROM python:3.12\nRUN apt-get update && apt-get install -y git libpq-dev\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\nENTRYPOINT ["./entrypoint.sh"]\n'
+    runtime = split(text, context_dir=tmp_path).text.split("\nFROM ")[-1]
+    assert "git" in runtime and "libpq5" in runtime
+    runtime_without_context = split(text).text.split("\nFROM ")[-1]
+    assert " git" not in runtime_without_context
+
+
+def test_chown_copy_in_builder_brings_the_user_along() -> None:
+    text = "FROM python:3.12\nRUN useradd app\nCOPY --chown=app requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\nCMD python app.py\n"
+    builder = split(text).text.split("\nFROM ")[0]
+    assert "RUN useradd app" in builder
+
+
+def test_path_plan_is_shared_with_path_env() -> None:
+    """multi-stage places its ENV with path_env.plan_path: same answer for the same stage."""
+    doc = dockopt.parse("FROM python:3.12-slim\nENV PATH=/app/bin:$PATH\nCOPY --from=b /opt/venv /opt/venv\n")
+    plan = path_env.plan_path(doc.stages[0].instructions, 1, "/opt/venv/bin")
+    assert plan.insert_at == 0
+    assert multi_stage.VENV_DIR == "/opt/venv"
