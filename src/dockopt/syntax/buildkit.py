@@ -17,6 +17,7 @@ positions, so it cannot give a lossless tree).
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 
@@ -25,6 +26,13 @@ from dataclasses import dataclass
 GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 _GO_SPACE_SET = frozenset(GO_SPACE)
 
+# unicode.IsSpace(rune(line[pos])): the loops of extractBuilderFlags and
+# parseHealthConfig look at single bytes, so of a character only an ASCII
+# blank counts. (The bytes 0x85 and 0xA0 also count there, which splits a
+# character whose UTF-8 form holds one; see the agreement tests' docstring.)
+BYTE_SPACE = "\t\n\v\f\r "
+_BYTE_SPACE_SET = frozenset(BYTE_SPACE)
+
 # BuildKit's reWhitespace / tokenWhitespace: ASCII blanks only.
 WHITESPACE_RE = re.compile(r"[\t\v\f\r ]+")
 
@@ -32,7 +40,7 @@ WHITESPACE_RE = re.compile(r"[\t\v\f\r ]+")
 DIRECTIVE_RE = re.compile(r"#[\t\n\f\r ]*([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*\Z", re.S)
 KNOWN_DIRECTIVES = frozenset({"syntax", "escape", "check"})
 
-HEREDOC_WORD_RE = re.compile(r"(\d*)<<(-?)([^<]*)\Z", re.S)
+HEREDOC_WORD_RE = re.compile(r"([0-9]*)<<(-?)([^<]*)\Z", re.S)  # Go's \d is ASCII
 
 #: Instructions whose arguments may open heredocs (BuildKit's heredocDirectives).
 HEREDOC_KEYWORDS = frozenset({"run", "copy", "add"})
@@ -60,6 +68,17 @@ def go_lstrip(s: str) -> str:
 def go_strip(s: str) -> str:
     """strings.TrimSpace(s)."""
     return s.strip(GO_SPACE)
+
+
+def go_lower(s: str) -> str:
+    """strings.ToLower: rune by rune, without Python's special cases (U+0130, final sigma).
+
+    BuildKit finds an instruction by its lower-cased keyword, so ``ENTRYPO\u0130NT``
+    is ENTRYPOINT there.
+    """
+    if s.isascii():
+        return s.lower()
+    return s.replace("\u0130", "i").replace("\u03a3", "\u03c3").lower()
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +112,7 @@ def _extract_flags(line: str, pos: int, end: int) -> tuple[tuple[tuple[int, int,
     """extractBuilderFlags: leading ``--name[=value]`` words, quote-aware."""
     flags: list[tuple[int, int, str]] = []
     while True:
-        while pos < end and line[pos] in _GO_SPACE_SET:
+        while pos < end and line[pos] in _BYTE_SPACE_SET:
             pos += 1
         if pos >= end or not line.startswith("--", pos) or pos + 2 > end:
             return tuple(flags), None, pos
@@ -106,7 +125,7 @@ def _extract_flags(line: str, pos: int, end: int) -> tuple[tuple[tuple[int, int,
         while pos < end:
             ch = line[pos]
             if not quote:
-                if ch in _GO_SPACE_SET:
+                if ch in _BYTE_SPACE_SET:
                     break
                 if ch == "'" or ch == '"':
                     quote = ch
@@ -198,7 +217,18 @@ def _reject_constant(name: str) -> object:
     raise ValueError(name)  # Go's encoding/json has no NaN or Infinity
 
 
-_JSON = json.JSONDecoder(parse_constant=_reject_constant)
+def _go_number(text: str) -> float:
+    value = float(text)  # Go decodes every JSON number into a float64
+    if math.isinf(value):
+        raise ValueError("number out of range")  # Go's decoder fails; BuildKit falls back to shell form
+    return value
+
+
+_JSON = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_go_number, parse_int=_go_number)
+
+# Lone surrogates (from ``\\udXXX`` escapes or undecodable bytes): Go's decoder
+# turns each into U+FFFD.
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
 def parse_json_array(rest: str) -> list[str] | None:
@@ -220,7 +250,7 @@ def parse_json_array(rest: str) -> list[str] | None:
     for item in value:
         if not isinstance(item, str):
             raise NotStringArray("when using JSON array syntax, arrays must be comprised of strings only")
-    return value
+    return [_SURROGATE_RE.sub("\ufffd", item) for item in value]
 
 
 class ArgumentError(ValueError):
@@ -257,11 +287,14 @@ def is_legacy_name_value(rest: str, escape: str) -> bool:
 
 
 def healthcheck_command(args: str) -> str:
-    """parseHealthConfig: the text after the first word (``CMD`` or ``NONE``)."""
+    """parseHealthConfig: the text after the first word (``CMD`` or ``NONE``).
+
+    The Go loop reads bytes, so only ASCII blanks separate the word.
+    """
     sep = 0
-    while sep < len(args) and args[sep] not in _GO_SPACE_SET:
+    while sep < len(args) and args[sep] not in _BYTE_SPACE_SET:
         sep += 1
-    return args[sep:].lstrip(GO_SPACE)
+    return args[sep:].lstrip(BYTE_SPACE)
 
 
 def whitespace_fields(rest: str) -> list[str]:
@@ -271,95 +304,213 @@ def whitespace_fields(rest: str) -> list[str]:
     return WHITESPACE_RE.split(rest)
 
 
-def shell_words_raw(line: str) -> list[str]:
-    """Words of a line as BuildKit's shell lexer splits them with RawQuotes and
-    RawEscapes: quotes and backslashes stay in the words. Used only to find
-    heredoc openers, so ``$``-expansion (a no-op with no variables set) is not
-    modelled.
+class ShellSyntaxError(ValueError):
+    """BuildKit's shell lexer gave up on a word (an open quote, a bad ``${...}``)."""
+
+
+_SPECIAL_PARAMS = frozenset("@*#?-$!0")
+
+
+class _ShellWords:
+    """The wordsStruct of BuildKit's shell lexer: how characters become words."""
+
+    __slots__ = ("in_word", "word", "words")
+
+    def __init__(self) -> None:
+        self.word = ""
+        self.words: list[str] = []
+        self.in_word = False
+
+    def add_char(self, ch: str) -> None:
+        if ch in _GO_SPACE_SET:
+            if self.in_word and self.word:
+                self.words.append(self.word)
+                self.word = ""
+                self.in_word = False
+        else:
+            self.word += ch
+            self.in_word = True
+
+    def add_string(self, text: str) -> None:
+        for ch in text:
+            self.add_char(ch)
+
+    def add_raw(self, text: str) -> None:
+        self.word += text
+        self.in_word = True
+
+    def get(self) -> list[str]:
+        if self.word:
+            self.words.append(self.word)
+            self.word = ""
+            self.in_word = False
+        return self.words
+
+
+class _ShellLexer:
+    """shell.Lex.ProcessWords as heredoc detection calls it (BuildKit v0.12).
+
+    Escape token ``\\``, no variables set and SkipUnsetEnv, so an expansion
+    gives back its own text; only the word splitting and the syntax errors
+    matter here. Empty words are dropped, and unquoted Unicode spaces split
+    words, as in Go.
     """
-    words: list[str] = []
-    word: list[str] = []
-    quote = ""
-    started = False
-    i = 0
-    n = len(line)
-    while i < n:
-        ch = line[i]
-        if quote:
-            word.append(ch)
-            if ch == quote:
-                quote = ""
-            elif ch == "\\" and quote == '"' and i + 1 < n:
-                i += 1
-                word.append(line[i])
-            i += 1
-            continue
-        if ch in " \t\r\n":
-            if started:
-                words.append("".join(word))
-                word = []
-                started = False
-            i += 1
-            continue
-        started = True
-        word.append(ch)
-        if ch == "'" or ch == '"':
-            quote = ch
-        elif ch == "\\" and i + 1 < n:
-            i += 1
-            word.append(line[i])
-        i += 1
-    if started:
-        words.append("".join(word))
-    return words
+
+    __slots__ = ("n", "pos", "raw_escapes", "raw_quotes", "text")
+
+    def __init__(self, text: str, raw_quotes: bool, raw_escapes: bool) -> None:
+        self.text = text
+        self.n = len(text)
+        self.pos = 0
+        self.raw_quotes = raw_quotes
+        self.raw_escapes = raw_escapes
+
+    def stop_on(self, stop: str | None) -> tuple[str, list[str]]:
+        text, n = self.text, self.n
+        result: list[str] = []
+        words = _ShellWords()
+        while self.pos < n:
+            ch = text[self.pos]
+            if ch == stop:
+                self.pos += 1
+                return "".join(result), words.get()
+            if ch == "$":
+                tmp = self._dollar()
+                result.append(tmp)
+                words.add_string(tmp)
+            elif ch == "'":
+                tmp = self._single_quote()
+                result.append(tmp)
+                words.add_raw(tmp)
+            elif ch == '"':
+                tmp = self._double_quote()
+                result.append(tmp)
+                words.add_raw(tmp)
+            else:
+                self.pos += 1
+                if ch == "\\":
+                    if self.raw_escapes:
+                        words.add_raw(ch)
+                        result.append(ch)
+                    if self.pos >= n:
+                        break
+                    ch = text[self.pos]
+                    self.pos += 1
+                    words.add_raw(ch)
+                else:
+                    words.add_char(ch)
+                result.append(ch)
+        if stop is not None:
+            raise ShellSyntaxError(f"unexpected end of statement while looking for matching {stop}")
+        return "".join(result), words.get()
+
+    def _single_quote(self) -> str:
+        text = self.text
+        start = self.pos
+        end = text.find("'", start + 1)
+        if end < 0:
+            raise ShellSyntaxError("unexpected end of statement while looking for matching single-quote")
+        self.pos = end + 1
+        return text[start : end + 1] if self.raw_quotes else text[start + 1 : end]
+
+    def _double_quote(self) -> str:
+        text, n = self.text, self.n
+        out = ['"'] if self.raw_quotes else []
+        self.pos += 1
+        while True:
+            if self.pos >= n:
+                raise ShellSyntaxError("unexpected end of statement while looking for matching double-quote")
+            ch = text[self.pos]
+            if ch == '"':
+                self.pos += 1
+                if self.raw_quotes:
+                    out.append(ch)
+                return "".join(out)
+            if ch == "$":
+                out.append(self._dollar())
+                continue
+            self.pos += 1
+            if ch == "\\":
+                if self.raw_escapes:
+                    out.append(ch)
+                if self.pos >= n:
+                    continue  # the loop then reports the missing quote
+                if text[self.pos] in '"$\\':
+                    ch = text[self.pos]
+                    self.pos += 1
+            out.append(ch)
+
+    def _dollar(self) -> str:
+        text, n = self.text, self.n
+        self.pos += 1
+        if self.pos >= n or text[self.pos] != "{":
+            name = self._name()
+            return "$" + name
+        self.pos += 1
+        if self.pos >= n:
+            raise ShellSyntaxError("syntax error: missing '}'")
+        if text[self.pos] in "{}:":
+            raise ShellSyntaxError("syntax error: bad substitution")
+        name = self._name()
+        if self.pos >= n:
+            raise ShellSyntaxError("missing ':' in substitution")
+        ch = text[self.pos]
+        self.pos += 1
+        if ch == "}":
+            return "${" + name + "}"
+        if ch == ":":
+            modifier = text[self.pos] if self.pos < n else ""
+            self.pos += 1
+            chs = ":" + modifier
+        elif ch in "+-?":
+            chs = ch
+        else:
+            raise ShellSyntaxError("missing ':' in substitution")
+        try:
+            word, _ = self.stop_on("}")
+        except ShellSyntaxError:
+            if self.pos >= n:
+                raise ShellSyntaxError("syntax error: missing '}'") from None
+            raise
+        return "${" + name + chs + word + "}"
+
+    def _name(self) -> str:
+        text, n = self.text, self.n
+        start = self.pos
+        if start < n:
+            ch = text[start]
+            if ch.isdecimal():
+                while self.pos < n and text[self.pos].isdecimal():
+                    self.pos += 1
+                return text[start : self.pos]
+            if ch in _SPECIAL_PARAMS:
+                self.pos += 1
+                return ch
+        while self.pos < n:
+            ch = text[self.pos]
+            if not (ch.isalpha() or ch.isdecimal() or ch == "_"):
+                break
+            self.pos += 1
+        return text[start : self.pos]
+
+
+def shell_words(text: str, *, raw_quotes: bool, raw_escapes: bool) -> list[str]:
+    """ProcessWords of BuildKit's shell lexer, as heredoc detection configures it.
+
+    Raises ShellSyntaxError where Go returns an error.
+    """
+    return _ShellLexer(text, raw_quotes, raw_escapes).stop_on(None)[1]
+
+
+def shell_words_raw(line: str) -> list[str]:
+    """Words of a line with RawQuotes and RawEscapes: quotes and backslashes stay
+    in the words (how heredocsFromLine splits an instruction line)."""
+    return shell_words(line, raw_quotes=True, raw_escapes=True)
 
 
 def shell_unquote_words(text: str) -> list[str]:
     """The same split with quotes and escapes processed (the heredoc name)."""
-    words: list[str] = []
-    word: list[str] = []
-    quote = ""
-    started = False
-    i = 0
-    n = len(text)
-    while i < n:
-        ch = text[i]
-        if quote == "'":
-            if ch == "'":
-                quote = ""
-            else:
-                word.append(ch)
-            i += 1
-            continue
-        if quote == '"':
-            if ch == '"':
-                quote = ""
-            elif ch == "\\" and i + 1 < n:
-                i += 1
-                word.append(text[i])
-            else:
-                word.append(ch)
-            i += 1
-            continue
-        if ch in " \t\r\n":
-            if started:
-                words.append("".join(word))
-                word = []
-                started = False
-            i += 1
-            continue
-        started = True
-        if ch == "'" or ch == '"':
-            quote = ch
-        elif ch == "\\" and i + 1 < n:
-            i += 1
-            word.append(text[i])
-        else:
-            word.append(ch)
-        i += 1
-    if started:
-        words.append("".join(word))
-    return words
+    return shell_words(text, raw_quotes=False, raw_escapes=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -373,18 +524,29 @@ class HeredocOpener:
 
 
 def heredoc_openers(line: str) -> list[HeredocOpener]:
-    """heredocsFromLine: the heredocs a logical line opens, in order."""
+    """heredocsFromLine + ParseHeredoc: the heredocs a logical line opens, in order.
+
+    A line the shell lexer cannot split opens none (Go ignores that error);
+    a heredoc word it cannot read raises ShellSyntaxError (Go fails the parse).
+    """
+    try:
+        words = shell_words_raw(line)
+    except ShellSyntaxError:
+        return []
     openers = []
-    for word in shell_words_raw(line):
+    for word in words:
         m = HEREDOC_WORD_RE.match(word)
         if m is None or not m.group(3):
             continue
         rest = m.group(3)
-        names = shell_unquote_words(rest)
+        names = shell_words(rest, raw_quotes=False, raw_escapes=False)
         if len(names) != 1:
             continue
+        raw = shell_words(rest, raw_quotes=True, raw_escapes=False)
+        if len(raw) != 1:
+            raise ShellSyntaxError(f"internal lexing of heredoc produced inconsistent results: {rest}")
         name = names[0]
-        quotes_raw = rest.count("'") + rest.count('"')
+        quotes_raw = raw[0].count("'") + raw[0].count('"')
         quotes_name = name.count("'") + name.count('"')
         fd = int(m.group(1)) if m.group(1) else 0
         openers.append(HeredocOpener(name, m.group(2) == "-", quotes_raw == quotes_name, fd))

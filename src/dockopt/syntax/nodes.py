@@ -122,7 +122,7 @@ class Instruction:
     @cached_property
     def keyword(self) -> str:
         """Upper-case keyword: ``RUN``, ``FROM`` ..."""
-        return self.keyword_text.upper()
+        return buildkit.go_lower(self.keyword_text).upper()
 
     @cached_property
     def flags(self) -> tuple[Flag, ...]:
@@ -310,7 +310,7 @@ _STRING = frozenset({"MAINTAINER", "STOPSIGNAL", "USER", "WORKDIR"})
 
 def _first_space(s: str) -> int:
     for i, ch in enumerate(s):
-        if ch in buildkit.GO_SPACE:
+        if ch in buildkit.BYTE_SPACE:  # parseHealthConfig reads bytes: ASCII blanks only
             return i
     return len(s)
 
@@ -337,7 +337,7 @@ def _buildkit_value(keyword: str, args: str, escape: str) -> tuple[str, ...]:
         sep = _first_space(args)
         if sep == 0:
             return ()
-        rest = args[sep:].lstrip(buildkit.GO_SPACE)
+        rest = args[sep:].lstrip(buildkit.BYTE_SPACE)
         return (args[:sep], *_buildkit_value("CMD", rest, escape))
     if keyword == "ONBUILD":
         if not args:

@@ -1,0 +1,72 @@
+"""Properties of the parser over generated Dockerfile-like text.
+
+(a) ``parse`` returns a tree that prints back the input byte for byte, or
+    raises ParseError: never any other exception.
+(b) Where both accept, dockopt and BuildKit agree instruction by instruction.
+(c) Where BuildKit rejects, dockopt rejects too (and the other way round),
+    except for the accepted differences listed in test_buildkit_agreement.
+
+The whole module runs in well under 30 s; raise ``DOCKOPT_FUZZ_EXAMPLES`` to
+search longer (e.g. ``DOCKOPT_FUZZ_EXAMPLES=20000``).
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, event, example, given, settings
+from hypothesis import strategies as st
+
+from dockopt.syntax import ParseError, parse
+from tests.syntax.strategies import dockerfiles, junk_text
+from tests.syntax.test_buildkit_agreement import agreement
+
+EXAMPLES = int(os.environ.get("DOCKOPT_FUZZ_EXAMPLES", "300"))
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+def _parse_or_error(text: str) -> None:
+    try:
+        doc = parse(text)
+    except ParseError as exc:
+        assert exc.line >= 1 and exc.column >= 1
+        return
+    assert doc.to_source() == text
+
+
+@FUZZ
+@given(dockerfiles(unsafe=True))
+def test_lossless_or_parse_error(text: str) -> None:
+    _parse_or_error(text)
+
+
+@FUZZ
+@given(dockerfiles())
+@example("FROM a\n  RUN a \\\n  b\n")
+@example(" \\\n FROM a\n")
+@example("FROM a\nRUN a \\\n\n\n")
+@example("FROM a\nRUN <<'EOF\nx\nEOF\n")
+def test_agrees_with_buildkit(text: str) -> None:
+    outcome = agreement(text)
+    event(outcome or "agree")
+    try:
+        parse(text)
+        event("dockopt accepts")
+    except ParseError:
+        event("dockopt rejects")
+
+
+@FUZZ
+@given(st.text())
+def test_random_text_never_crashes(text: str) -> None:
+    _parse_or_error(text)
+
+
+@FUZZ
+@given(junk_text())
+def test_junk_lines_never_crash(text: str) -> None:
+    _parse_or_error(text)
