@@ -191,7 +191,6 @@ def test_split_build_only_and_dev_packages() -> None:
     # runtime library, so it stays whole
     assert result.runtime == ("libpq5", "libxml2", "curl", "libfoo-dev")
     assert result.libraries == ("libpq5", "libxml2")
-    assert not result.runtime_unchanged
 
 
 def test_split_keeps_build_tools_the_app_calls() -> None:
@@ -203,7 +202,7 @@ def test_split_keeps_build_tools_the_app_calls() -> None:
 def test_split_puts_runtime_tools_in_the_builder_only_when_it_calls_them() -> None:
     assert split_apt_packages(["curl"]).builder == ()
     assert split_apt_packages(["curl"], builder_commands={"curl"}).builder == ("curl",)
-    assert split_apt_packages(["jq"]).runtime_unchanged
+    assert split_apt_packages(["jq"]) == multi_stage.AptSplit(builder=(), runtime=("jq",))
 
 
 def test_split_does_not_repeat_shared_libraries() -> None:

@@ -47,7 +47,7 @@ _UNSAFE_TEXT = st.characters(blacklist_characters="\n\r")
 # Characters with a meaning somewhere in the syntax, and a few that Go and
 # Python classify differently (Unicode spaces, NEL, NBSP, \x1c-\x1f, a digit
 # that is not ASCII, characters whose UTF-8 form holds the bytes 0x85/0xA0).
-_PUNCT = list(" \t\v\f'\"\\`$={}[],:-<>#&|;*?!@%^~/.") + ["\u3000", "\xa0", "\x85", "\x1c", "\u0663", "é", "à", "ą", "✓"]
+_PUNCT = [*list(" \t\x0b\x0c'\"\\`$={}[],:-<>#&|;*?!@%^~/."), "\u3000", "\xa0", "\x85", "\x1c", "٣", "é", "à", "ą", "✓"]
 _VALUES = ["", "v", '"a b"', "'c d'", "x\\ y", '"q\\"r"', "$V", '"unterminated', "a\\"]
 _PLAIN = st.text(st.sampled_from("abcxyzEOF019_./:-+"), min_size=1, max_size=6)
 
@@ -123,10 +123,7 @@ def _heredoc_word(draw: st.DrawFn) -> tuple[str, str | None, bool]:
 
 
 def _keyword(draw: st.DrawFn) -> str:
-    if draw(st.integers(0, 11)) == 0:
-        kw = draw(st.sampled_from(UNKNOWN_KEYWORDS))
-    else:
-        kw = draw(st.sampled_from(KEYWORDS))
+    kw = draw(st.sampled_from(UNKNOWN_KEYWORDS)) if draw(st.integers(0, 11)) == 0 else draw(st.sampled_from(KEYWORDS))
     case = draw(st.integers(0, 5))
     if case == 0:
         return kw.lower()

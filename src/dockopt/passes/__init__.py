@@ -31,7 +31,7 @@ class UnknownRule(ValueError):
 
 def resolve(keys: Iterable[str]) -> list[Rule]:
     """Rules named by id (``DO003``) or name (``run-merge``); ``ALL`` selects every rule."""
-    out = []
+    out: list[Rule] = []
     for key in keys:
         key = key.strip()
         if not key:

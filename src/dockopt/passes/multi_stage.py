@@ -136,10 +136,6 @@ class AptSplit:
     runtime: tuple[str, ...]
     libraries: tuple[str, ...] = ()  # runtime packages standing in for -dev ones
 
-    @property
-    def runtime_unchanged(self) -> bool:
-        return not self.libraries and len(self.runtime) == len(set(self.runtime))
-
 
 def split_apt_packages(
     packages: Sequence[str],
