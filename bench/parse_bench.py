@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import os
 import pstats
 import random
 import shutil
@@ -158,11 +159,18 @@ def usable(items: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], list[st
 # ----------------------------------------------------------------------------- cold start
 
 
+def _env() -> dict[str, str]:
+    """The environment without PYTHONDONTWRITEBYTECODE: an installed tool has its .pyc files."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def best_run(cmd: list[str], stdin: bytes, runs: int) -> float:
     best = float("inf")
+    env = _env()
+    subprocess.run(cmd, input=stdin, env=env, capture_output=True, check=False)  # writes .pyc, fills the grammar cache
     for _ in range(runs):
         start = time.perf_counter()
-        proc = subprocess.run(cmd, input=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+        proc = subprocess.run(cmd, input=stdin, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
         elapsed = time.perf_counter() - start
         if proc.returncode != 0:
             raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr.decode()[-500:]}")
@@ -207,11 +215,17 @@ def main(argv: list[str] | None = None) -> int:
         ("dockerfile  parse_string(t)", _dockerfile(), list(texts)),  # type: ignore[list-item]
         ("dockerfile-parse  .structure", _dockerfile_parse(), list(blobs)),  # type: ignore[list-item]
     ]
-    rates = {}
-    print(f"\nthroughput, best of {args.repeat} passes:")
-    for label, fn, inputs in parsers:
+    for _, fn, inputs in parsers:
         best_pass(fn, inputs, 1)  # warm up: imports, grammar tables, caches
-        seconds = best_pass(fn, inputs, args.repeat)
+    # Round robin, so that a noisy neighbour slows every parser alike.
+    best = {label: float("inf") for label, _, _ in parsers}
+    for _ in range(args.repeat):
+        for label, fn, inputs in parsers:
+            best[label] = min(best[label], best_pass(fn, inputs, 1))
+    rates = {}
+    print(f"\nthroughput, best of {args.repeat} passes (round robin):")
+    for label, _, inputs in parsers:
+        seconds = best[label]
         rates[label.split()[0]] = len(inputs) / seconds
         print(f"  {label:<36} {len(inputs) / seconds:>9.0f} files/s  {size / seconds / 1e6:>6.2f} MB/s")
     ratio = rates["dockopt"] / rates["dockerfile"]
@@ -226,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
         cold = best_run(cmd, sample.read_bytes(), args.cold)
         ratio = cold / baseline
         verdict = "ok" if ratio <= TARGET_COLD else "ABOVE TARGET"
-        print(f"\ncold start, best of {args.cold}:")
+        print(f"\ncold start, best of {args.cold} (after one run that writes .pyc files and the grammar cache):")
         print(f"  python3 -c pass        {baseline * 1000:7.1f} ms")
         print(f"  {label:<22} {cold * 1000:7.1f} ms")
         print(f"  ratio {ratio:5.2f}x   target <= {TARGET_COLD}x   {verdict}")

@@ -154,8 +154,14 @@ def _extract_flags(line: str, pos: int, end: int) -> tuple[tuple[tuple[int, int,
             return tuple(flags), None, end
 
 
+_GO_SPACE_RUN = re.compile(f"[{re.escape(GO_SPACE)}]+")
+
+
 def parse_words(rest: str, escape: str) -> list[str]:
     """parseWords: split ENV/LABEL/ARG arguments into words, quotes kept."""
+    if "'" not in rest and '"' not in rest and escape not in rest:
+        # Nothing quoted or escaped (the usual case): words are the runs between spaces.
+        return [w for w in _GO_SPACE_RUN.split(rest) if w]
     words: list[str] = []
     word: list[str] = []
     in_word = False

@@ -87,6 +87,9 @@ def _build(tree: Tree[Token]) -> Dockerfile:
 
 def _instruction(children: list[Token], leading: tuple[Trivia, ...], escape: str) -> Instruction:
     first = children[0]
+    last = children[-1]
+    if last.type == "EOL":  # no heredocs (they follow the EOL): the children are the parts
+        return Instruction(tuple(children), (), leading, escape, first.line, last.line)
     parts: list[Token] = []
     heredocs: list[Heredoc] = []
     body: Token | None = None
