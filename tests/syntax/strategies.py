@@ -15,6 +15,8 @@ rejection agreement is about.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from hypothesis import strategies as st
 
 KEYWORDS = (
@@ -248,7 +250,13 @@ def dockerfiles(draw: st.DrawFn, *, unsafe: bool = False) -> str:
     return text
 
 
-def _render(draw: st.DrawFn, instruction: tuple[list[str], list[tuple[str | None, bool]]], escape: str, nl, unsafe: bool) -> list[str]:  # type: ignore[no-untyped-def]
+def _render(
+    draw: st.DrawFn,
+    instruction: tuple[list[str], list[tuple[str | None, bool]]],
+    escape: str,
+    nl: Callable[[], str],
+    unsafe: bool,
+) -> list[str]:
     """Physical lines for one instruction: continuations, inner comments, heredoc bodies."""
     words, heredocs = instruction
     out: list[str] = []
