@@ -33,6 +33,7 @@ copied with a ``*`` glob, so the COPY succeeds when they do not exist.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 import tomllib
@@ -686,6 +687,10 @@ def _classify_call(
     """Record what a package-manager call reads; return the files it may write (exports)."""
     m = call.manager
     shown = " ".join(cmd.words[:6]) + (" …" if len(cmd.words) > 6 else "")
+    # Every project command below is checked against the same install context.
+    project = functools.partial(
+        _project, call=call, cmd=cmd, x=x, cwd=cwd, dest_abs=dest_abs, view=view, step=step, commands=commands, shown=shown
+    )
     if m in ("apt", "apk", "yum"):
         if call.local_paths:
             raise Barrier(x, f"`{shown}` ({_line(x)}) installs local package files")
@@ -694,17 +699,8 @@ def _classify_call(
         return _classify_pip(call, x, cwd, dest_abs, step, shown)
     if m == "uv":
         if call.action == "sync":
-            _project(
+            project(
                 t_name="uv",
-                call=call,
-                cmd=cmd,
-                x=x,
-                cwd=cwd,
-                dest_abs=dest_abs,
-                view=view,
-                step=step,
-                commands=commands,
-                shown=shown,
             )
             return set()
         if call.action == "export":
@@ -714,17 +710,8 @@ def _classify_call(
                     f"`{shown}` ({_line(x)}) exports the project itself (`-e .`), which needs the source tree; add --no-emit-project",
                     install=True,
                 )
-            _project(
+            project(
                 t_name="uv",
-                call=call,
-                cmd=cmd,
-                x=x,
-                cwd=cwd,
-                dest_abs=dest_abs,
-                view=view,
-                step=step,
-                commands=commands,
-                shown=shown,
                 export=True,
             )
             return _export_output(call, cmd, ("-o", "--output-file"), cwd, step)
@@ -743,31 +730,13 @@ def _classify_call(
         )
     if m == "poetry":
         if call.action in ("install", "sync"):
-            _project(
+            project(
                 t_name="poetry",
-                call=call,
-                cmd=cmd,
-                x=x,
-                cwd=cwd,
-                dest_abs=dest_abs,
-                view=view,
-                step=step,
-                commands=commands,
-                shown=shown,
             )
             return set()
         if call.action == "export":
-            _project(
+            project(
                 t_name="poetry",
-                call=call,
-                cmd=cmd,
-                x=x,
-                cwd=cwd,
-                dest_abs=dest_abs,
-                view=view,
-                step=step,
-                commands=commands,
-                shown=shown,
                 export=True,
             )
             return _export_output(call, cmd, ("-o", "--output"), cwd, step)
@@ -788,32 +757,14 @@ def _classify_call(
                     f"`{shown}` ({_line(x)}) adds packages to the Pipfile, which dockopt does not move",
                     install=True,
                 )
-            _project(
+            project(
                 t_name="pipenv",
-                call=call,
-                cmd=cmd,
-                x=x,
-                cwd=cwd,
-                dest_abs=dest_abs,
-                view=view,
-                step=step,
-                commands=commands,
-                shown=shown,
                 export=call.action == "sync",
             )
             return set()
         if call.action == "requirements":
-            _project(
+            project(
                 t_name="pipenv",
-                call=call,
-                cmd=cmd,
-                x=x,
-                cwd=cwd,
-                dest_abs=dest_abs,
-                view=view,
-                step=step,
-                commands=commands,
-                shown=shown,
                 export=True,
             )
             return _export_output(call, cmd, (), cwd, step)
