@@ -21,7 +21,6 @@ base ...) leaves the file alone with a skip that says why.
 
 from __future__ import annotations
 
-import dataclasses
 import fnmatch
 import posixpath
 import re
@@ -1453,7 +1452,7 @@ def _shell_quote(spec: str) -> str:
 
 
 def _clone(ins: Instruction) -> Instruction:
-    return dataclasses.replace(ins)
+    return ins.with_changes()
 
 
 def _blank_prefix(leading: Iterable[Trivia]) -> tuple[Trivia, ...]:

@@ -66,7 +66,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ..model.packages import package_call
 from ..model.shell import CommandList, SimpleCommand, parse_command
@@ -223,7 +223,7 @@ def rebuild_run(
     new = parsed[0]
     if new.keyword != "RUN" or new.heredocs or [f.raw for f in new.flags] != [f.raw for f in first.flags]:
         return None
-    new = replace(new, line=first.line, end_line=first.end_line)
+    new = new.with_changes(line=first.line, end_line=first.end_line)
     return new.with_leading(first.leading if leading is None else leading)
 
 

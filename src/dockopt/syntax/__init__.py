@@ -1,4 +1,4 @@
-"""Lossless Dockerfile syntax: lexer, lark grammar, tree nodes, printer."""
+"""Lossless Dockerfile syntax: lexer, the lark grammar's LALR table, tree nodes, printer."""
 
 from .errors import ParseError
 from .nodes import Directive, Dockerfile, Flag, Heredoc, Instruction, Stage, Trivia

@@ -19,7 +19,8 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
+
+from .record import Record
 
 # Go's unicode.IsSpace, which BuildKit uses to trim lines. Python's str.isspace
 # differs (it also counts \x1c-\x1f), so the set is spelled out.
@@ -81,14 +82,24 @@ def go_lower(s: str) -> str:
     return s.replace("\u0130", "i").replace("\u03a3", "\u03c3").lower()
 
 
-@dataclass(frozen=True, slots=True)
-class Split:
+class Split(Record):
     """Where the keyword, flags and arguments sit in a logical line (offsets)."""
 
+    _fields = ("keyword", "flags", "dashdash", "args")
+    __slots__ = _fields
     keyword: tuple[int, int]
     flags: tuple[tuple[int, int, str], ...]  # (start, end, value with quotes removed)
     dashdash: tuple[int, int] | None
     args: tuple[int, int]
+
+    def __init__(
+        self,
+        keyword: tuple[int, int],
+        flags: tuple[tuple[int, int, str], ...],
+        dashdash: tuple[int, int] | None,
+        args: tuple[int, int],
+    ) -> None:
+        self._set(keyword=keyword, flags=flags, dashdash=dashdash, args=args)
 
 
 def split_command(line: str) -> Split:
@@ -519,14 +530,18 @@ def shell_unquote_words(text: str) -> list[str]:
     return shell_words(text, raw_quotes=False, raw_escapes=False)
 
 
-@dataclass(frozen=True, slots=True)
-class HeredocOpener:
+class HeredocOpener(Record):
     """A ``<<NAME`` word on a RUN/COPY/ADD line (BuildKit's Heredoc minus content)."""
 
+    _fields = ("name", "chomp", "expand", "fd")
+    __slots__ = _fields
     name: str
     chomp: bool  # <<- : leading tabs are stripped from body and terminator
     expand: bool  # unquoted delimiter: the body is subject to expansion
     fd: int
+
+    def __init__(self, name: str, chomp: bool, expand: bool, fd: int) -> None:
+        self._set(name=name, chomp=chomp, expand=expand, fd=fd)
 
 
 def heredoc_openers(line: str) -> list[HeredocOpener]:

@@ -15,14 +15,11 @@ parser called from Python.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
-
-from lark import Token
-from lark.lexer import Lexer
 
 from . import buildkit
 from .buildkit import GO_SPACE, go_lower
 from .errors import ParseError
+from .tokens import Token
 
 BOM = "\ufeff"
 
@@ -94,16 +91,11 @@ _new_str = str.__new__
 
 
 def _tok(kind: str, text: str, line: int, column: int) -> Token:
-    # lark's Token(...) goes through a deprecation shim; this sets the same slots directly.
+    # Token(...) without the call overhead of __new__'s keyword handling: this is the hot path.
     tok = _new_str(Token, text)
     tok.type = kind
-    tok.value = text
     tok.line = line
     tok.column = column
-    tok.start_pos = None
-    tok.end_line = None
-    tok.end_column = None
-    tok.end_pos = None
     return tok
 
 
@@ -120,17 +112,10 @@ def _continues(body: str, escape: str) -> int:
     return -1
 
 
-class DockerfileLexer(Lexer):
-    """Lark custom lexer (interface 0): ``lex(text)`` yields the tokens.
+class DockerfileLexer:
+    """``lex(text)`` yields the grammar's terminals; it keeps no state between calls."""
 
-    Lark creates one instance per parser and calls ``lex`` once per input,
-    so the lexer keeps no state between calls.
-    """
-
-    def __init__(self, lexer_conf: Any = None) -> None:
-        pass
-
-    def lex(self, text: str) -> Iterator[Token]:  # type: ignore[override]
+    def lex(self, text: str) -> Iterator[Token]:
         contents, eols = _split(text)
         n = len(contents)
         i = 0

@@ -15,24 +15,27 @@ nothing is stored twice, so an edited node can never disagree with its text.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
 from functools import cached_property
-
-from lark import Token
 
 from . import buildkit
 from .buildkit import Split
+from .record import Record
+from .tokens import Token
 
 #: Token kinds that make up the logical line (BuildKit's joined instruction text).
 LOGICAL_KINDS = frozenset({"KEYWORD", "ARGS"})
 
 
-@dataclass(frozen=True)
-class Trivia:
+class Trivia(Record):
     """A comment, blank or directive line, with its line ending."""
 
+    _fields = ("kind", "text")
+    __slots__ = _fields
     kind: str  # "comment" | "blank" | "directive"
     text: str
+
+    def __init__(self, kind: str, text: str) -> None:
+        self._set(kind=kind, text=text)
 
     @property
     def comment(self) -> str | None:
@@ -41,24 +44,32 @@ class Trivia:
         return body[1:].strip() if body.startswith("#") else None
 
 
-@dataclass(frozen=True)
-class Directive:
+class Directive(Record):
     """A parser directive: ``# syntax=``, ``# escape=``, ``# check=``."""
 
+    _fields = ("name", "value")
+    __slots__ = _fields
     name: str
     value: str
 
+    def __init__(self, name: str, value: str) -> None:
+        self._set(name=name, value=value)
 
-@dataclass(frozen=True)
-class Heredoc:
+
+class Heredoc(Record):
     """A heredoc attached to RUN/COPY/ADD: its opener and its body lines."""
 
+    _fields = ("name", "chomp", "expand", "fd", "body", "terminator")
+    __slots__ = _fields
     name: str
     chomp: bool
     expand: bool
     fd: int
     body: str  # the body lines as written, with their line endings
     terminator: str  # the closing line as written, with its line ending
+
+    def __init__(self, name: str, chomp: bool, expand: bool, fd: int, body: str, terminator: str) -> None:
+        self._set(name=name, chomp=chomp, expand=expand, fd=fd, body=body, terminator=terminator)
 
     @property
     def content(self) -> str:
@@ -71,29 +82,48 @@ class Heredoc:
         return self.body + self.terminator
 
 
-@dataclass(frozen=True)
-class Flag:
+class Flag(Record):
     """A builder flag such as ``--mount=type=cache,target=/root/.cache``."""
 
+    _fields = ("name", "value", "raw")
+    __slots__ = _fields
     name: str  # without the leading dashes
     value: str | None  # None for a bare ``--link``
     raw: str  # as written, quotes included
 
+    def __init__(self, name: str, value: str | None, raw: str) -> None:
+        self._set(name=name, value=value, raw=raw)
 
-@dataclass(frozen=True, eq=False)
-class Instruction:
+
+class Instruction(Record):
     """One instruction with everything that prints with it.
 
     Compared by identity: two ``RUN true`` lines are different instructions,
     and the editing methods of :class:`Dockerfile` find nodes by identity.
+    (No ``__slots__``: the cached properties live in the instance dict.)
     """
 
+    _fields = ("parts", "heredocs", "leading", "escape", "line", "end_line")
     parts: tuple[Token, ...]
-    heredocs: tuple[Heredoc, ...] = ()
-    leading: tuple[Trivia, ...] = ()
-    escape: str = "\\"
-    line: int | None = None  # first line in the source it was parsed from
-    end_line: int | None = None  # last line there, heredoc terminators included
+    heredocs: tuple[Heredoc, ...]
+    leading: tuple[Trivia, ...]
+    escape: str
+    line: int | None  # first line in the source it was parsed from
+    end_line: int | None  # last line there, heredoc terminators included
+
+    def __init__(
+        self,
+        parts: tuple[Token, ...],
+        heredocs: tuple[Heredoc, ...] = (),
+        leading: tuple[Trivia, ...] = (),
+        escape: str = "\\",
+        line: int | None = None,
+        end_line: int | None = None,
+    ) -> None:
+        self._set(parts=parts, heredocs=heredocs, leading=leading, escape=escape, line=line, end_line=end_line)
+
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
 
     # -- printing -----------------------------------------------------------
     @property
@@ -215,10 +245,10 @@ class Instruction:
 
     # -- editing ---------------------------------------------------------------
     def with_leading(self, leading: Iterable[Trivia]) -> Instruction:
-        return replace(self, leading=tuple(leading))
+        return self.with_changes(leading=tuple(leading))
 
     def without_origin(self) -> Instruction:
-        return replace(self, line=None, end_line=None)
+        return self.with_changes(line=None, end_line=None)
 
     @property
     def indent(self) -> str:
@@ -237,7 +267,7 @@ class Instruction:
             if parts[i].type == "EOL":
                 parts[i] = Token("EOL", eol)
                 break
-        return replace(self, parts=tuple(parts))
+        return self.with_changes(parts=tuple(parts))
 
     def edit_args(self, edits: Sequence[tuple[int, int, str]]) -> Instruction | None:
         """Replace spans of :attr:`args` (offsets into it) in the physical text.
@@ -270,7 +300,7 @@ class Instruction:
             for start, end, new in sorted(spans, reverse=True):
                 text = text[:start] + new + text[end:]
             parts[index] = Token(parts[index].type, text)
-        return replace(self, parts=tuple(parts))
+        return self.with_changes(parts=tuple(parts))
 
     def args_source(self) -> str:
         """The physical text from the first argument to the end of the instruction line.
@@ -347,13 +377,17 @@ def _buildkit_value(keyword: str, args: str, escape: str) -> tuple[str, ...]:
     return ()
 
 
-@dataclass(frozen=True)
-class Stage:
+class Stage(Record):
     """A build stage: its FROM and the instructions up to the next FROM."""
 
+    _fields = ("index", "from_instruction", "instructions")
+    __slots__ = _fields
     index: int
     from_instruction: Instruction
     instructions: tuple[Instruction, ...]
+
+    def __init__(self, index: int, from_instruction: Instruction, instructions: tuple[Instruction, ...]) -> None:
+        self._set(index=index, from_instruction=from_instruction, instructions=instructions)
 
     @property
     def name(self) -> str | None:
@@ -372,15 +406,31 @@ class Stage:
         return (self.from_instruction, *self.instructions)
 
 
-@dataclass(frozen=True, eq=False)
-class Dockerfile:
-    """A whole Dockerfile: directives, instructions, and the trivia after the last one."""
+class Dockerfile(Record):
+    """A whole Dockerfile: directives, instructions, and the trivia after the last one.
 
+    Compared by identity, like :class:`Instruction`.
+    """
+
+    _fields = ("instructions", "directives", "trailing", "bom", "escape")
     instructions: tuple[Instruction, ...]
-    directives: tuple[Trivia, ...] = ()
-    trailing: tuple[Trivia, ...] = ()
-    bom: str = ""
-    escape: str = "\\"
+    directives: tuple[Trivia, ...]
+    trailing: tuple[Trivia, ...]
+    bom: str
+    escape: str
+
+    def __init__(
+        self,
+        instructions: tuple[Instruction, ...],
+        directives: tuple[Trivia, ...] = (),
+        trailing: tuple[Trivia, ...] = (),
+        bom: str = "",
+        escape: str = "\\",
+    ) -> None:
+        self._set(instructions=instructions, directives=directives, trailing=trailing, bom=bom, escape=escape)
+
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
 
     def to_source(self) -> str:
         out = [self.bom]
@@ -449,7 +499,7 @@ class Dockerfile:
         raise ValueError("instruction not in this Dockerfile")
 
     def with_instructions(self, instructions: Sequence[Instruction]) -> Dockerfile:
-        new = replace(self, instructions=tuple(instructions))
+        new = self.with_changes(instructions=tuple(instructions))
         return new._with_final_eol()
 
     def _with_final_eol(self) -> Dockerfile:
@@ -462,7 +512,7 @@ class Dockerfile:
                 changed = True
         if not changed:
             return self
-        return replace(self, instructions=tuple(ins))
+        return self.with_changes(instructions=tuple(ins))
 
     def replace(self, old: Instruction, new: Instruction | Sequence[Instruction]) -> Dockerfile:
         i = self._index(old)
@@ -489,13 +539,13 @@ class Dockerfile:
             if i < len(rest):
                 rest[i] = rest[i].with_leading(ins.leading + rest[i].leading)
             else:
-                return replace(self, trailing=ins.leading + self.trailing).with_instructions(rest)
+                return self.with_changes(trailing=ins.leading + self.trailing).with_instructions(rest)
         return self.with_instructions(rest)
 
     def move(self, ins: Instruction, *, before: Instruction) -> Dockerfile:
         """Move ``ins`` (with its comments) above ``before``."""
         rest = [x for x in self.instructions if x is not ins]
-        tmp = replace(self, instructions=tuple(rest))
+        tmp = self.with_changes(instructions=tuple(rest))
         return tmp.insert_before(before, [ins])
 
     # -- style ----------------------------------------------------------------------
@@ -522,5 +572,4 @@ __all__ = [
     "Instruction",
     "Stage",
     "Trivia",
-    "field",
 ]

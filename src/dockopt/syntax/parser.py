@@ -1,55 +1,53 @@
-"""Text → tree: the lark LALR parser over the lexer's tokens, and the tree builder."""
+"""Text → tree: the grammar's LALR table over the lexer's tokens, and the tree builder."""
 
 from __future__ import annotations
 
 import functools
-import sys
-from importlib import resources
-from pathlib import Path
-
-from lark import Lark, Token, Tree
-from lark.exceptions import UnexpectedInput
+import os
 
 from . import buildkit
 from .errors import ParseError
+from .lalr import Node, Table, UnexpectedToken, load_table
 from .lexer import DockerfileLexer, split_lines
 from .nodes import Dockerfile, Heredoc, Instruction, Trivia
+from .tokens import Token
 
 _TRIVIA_KIND = {"COMMENT": "comment", "BLANK": "blank"}
 
 
+def grammar_path() -> str:
+    """The grammar shipped in the wheel (``dockopt/grammar``), or the checkout's ``grammar/``.
+
+    Found with os.path rather than importlib.resources/pathlib, which would
+    cost start-up time for a single file read.
+    """
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    packaged = os.path.join(package, "grammar", "dockerfile.lark")
+    if os.path.isfile(packaged):
+        return packaged
+    return os.path.join(os.path.dirname(os.path.dirname(package)), "grammar", "dockerfile.lark")
+
+
 def grammar_text() -> str:
-    """The grammar shipped in the wheel (``dockopt/grammar``), or the checkout's ``grammar/``."""
-    packaged = resources.files("dockopt").joinpath("grammar", "dockerfile.lark")
-    if packaged.is_file():
-        return packaged.read_text(encoding="utf-8")
-    checkout = Path(__file__).resolve().parents[3] / "grammar" / "dockerfile.lark"
-    return checkout.read_text(encoding="utf-8")
+    with open(grammar_path(), encoding="utf-8") as fh:
+        return fh.read()
 
 
 @functools.cache
-def _lark() -> Lark:
-    # cache=True stores the analysed LALR tables in the temp dir keyed by the
-    # grammar's hash, which keeps `dockopt` start-up fast after the first run.
-    return Lark(grammar_text(), parser="lalr", lexer=DockerfileLexer, cache=_cache_path(), maybe_placeholders=False)
+def _table() -> Table:
+    return load_table(grammar_text())
 
 
-def _cache_path() -> str | bool:
-    import hashlib
-    import tempfile
-
-    digest = hashlib.sha256(grammar_text().encode()).hexdigest()[:16]
-    v = sys.version_info
-    return str(Path(tempfile.gettempdir()) / f"dockopt-grammar-{digest}-py{v[0]}{v[1]}.lark")
+_LEXER = DockerfileLexer()
 
 
 def parse(text: str) -> Dockerfile:
     """Parse Dockerfile text into a lossless tree; raise ParseError where BuildKit would refuse it."""
     try:
-        tree = _lark().parse(text)
-    except UnexpectedInput as exc:  # the lexer's tokens never violate the grammar; kept as a guard
-        line = getattr(exc, "line", 1) or 1
-        col = getattr(exc, "column", 1) or 1
+        tree = _table().parse(_LEXER.lex(text))
+    except UnexpectedToken as exc:  # the lexer's tokens never violate the grammar; kept as a guard
+        line = exc.token.line or 1
+        col = exc.token.column or 1
         raise ParseError(f"unexpected input: {exc}", line, col, _source_line(text, line)) from None
     doc = _build(tree)
     _validate(doc, text)
@@ -61,7 +59,7 @@ def _source_line(text: str, line: int) -> str:
     return lines[line - 1].content if 0 < line <= len(lines) else ""
 
 
-def _build(tree: Tree[Token]) -> Dockerfile:
+def _build(tree: Node) -> Dockerfile:
     bom = ""
     directives: list[Trivia] = []
     pending: list[Trivia] = []
@@ -80,7 +78,7 @@ def _build(tree: Tree[Token]) -> Dockerfile:
             elif kind == "BOM":
                 bom = str(child)
             continue
-        instructions.append(_instruction(child.children, tuple(pending), escape))  # type: ignore[arg-type]
+        instructions.append(_instruction(child.children, tuple(pending), escape))  # type: ignore[arg-type]  # an instruction's children are tokens
         pending = []
     return Dockerfile(tuple(instructions), tuple(directives), tuple(pending), bom, escape)
 

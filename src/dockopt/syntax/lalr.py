@@ -1,0 +1,184 @@
+"""Run the LALR(1) tables lark builds from ``grammar/dockerfile.lark``, without importing lark.
+
+Lark analyses the grammar: it checks it, resolves the repetitions into
+rules and computes the parse table. Importing lark costs about 40 ms, four
+times a bare Python start, and editors run ``dockopt`` on every save. The
+table itself is plain data. So lark builds it once (on the first run, or
+after the grammar changes) and it is cached as JSON keyed by the grammar's
+checksum. The few lines below run it: shift a token, or reduce a rule and
+follow the goto. It is the same loop as lark's ``ParserState.feed_token``.
+``tests/syntax/test_lalr.py`` checks that it builds the same trees as lark's
+own parser.
+
+Tree shape follows lark's conventions: a rule whose name starts with ``_``
+(including lark's generated ``__x_star_n`` repetition rules) is inlined into
+its parent, and every other rule becomes a :class:`Node` with its children.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zlib
+from collections.abc import Iterable
+
+from .tokens import Token
+
+SHIFT = 0
+REDUCE = 1
+
+
+class Node:
+    """A reduced grammar rule: its name and its children (tokens and nodes)."""
+
+    __slots__ = ("children", "data")
+
+    def __init__(self, data: str, children: list[Token | Node]) -> None:
+        self.data = data
+        self.children = children
+
+    def __repr__(self) -> str:
+        return f"Node({self.data!r}, {self.children!r})"
+
+
+class _Inline(list):  # type: ignore[type-arg]
+    """Children of an inlined rule, spliced into the parent's children."""
+
+    __slots__ = ()
+
+
+class UnexpectedToken(Exception):
+    """A token the table has no action for (the lexer's tokens never cause it; kept as a guard)."""
+
+    def __init__(self, token: Token, expected: Iterable[str]) -> None:
+        super().__init__(f"unexpected {token.type} {str(token)!r}; expected one of {', '.join(sorted(expected))}")
+        self.token = token
+
+
+class Table:
+    """The parse table: ``states[state][symbol] = (SHIFT, next state) | (REDUCE, rule index)``."""
+
+    __slots__ = ("end", "rules", "start", "states")
+
+    def __init__(self, data: dict[str, object]) -> None:
+        raw_states = data["states"]
+        assert isinstance(raw_states, list)
+        self.states: list[dict[str, tuple[int, int]]] = [
+            {sym: (a[0], a[1]) for sym, a in s.items()} for s in raw_states
+        ]
+        rules = data["rules"]
+        assert isinstance(rules, list)
+        self.rules: list[tuple[str, int, bool]] = [(r[0], r[1], r[0].startswith("_")) for r in rules]
+        self.start = int(data["start"])  # type: ignore[call-overload]
+        self.end = int(data["end"])  # type: ignore[call-overload]
+
+    def parse(self, tokens: Iterable[Token]) -> Node:
+        """Shift/reduce over ``tokens``; return the start rule's node."""
+        states = self.states
+        rules = self.rules
+        state_stack = [self.start]
+        value_stack: list[Token | Node | _Inline] = []
+        end = Token("$END", "")
+        for token in _with_end(tokens, end):
+            is_end = token is end
+            while True:
+                actions = states[state_stack[-1]]
+                action = actions.get(token.type)
+                if action is None:
+                    raise UnexpectedToken(token, actions)
+                if action[0] == SHIFT:
+                    state_stack.append(action[1])
+                    value_stack.append(token)
+                    break
+                origin, size, inline = rules[action[1]]
+                if size:
+                    popped = value_stack[-size:]
+                    del state_stack[-size:]
+                    del value_stack[-size:]
+                else:
+                    popped = []
+                children: list[Token | Node] = []
+                for child in popped:
+                    if isinstance(child, _Inline):
+                        children.extend(child)
+                    else:
+                        children.append(child)
+                value: Token | Node | _Inline = _Inline(children) if inline else Node(origin, children)
+                state_stack.append(states[state_stack[-1]][origin][1])
+                value_stack.append(value)
+                if is_end and state_stack[-1] == self.end:
+                    result = value_stack[-1]
+                    assert isinstance(result, Node)
+                    return result
+        raise AssertionError("unreachable: the end token always reduces to the start rule")
+
+
+def _with_end(tokens: Iterable[Token], end: Token) -> Iterable[Token]:
+    yield from tokens
+    yield end
+
+
+def build_table_data(grammar: str) -> dict[str, object]:
+    """Let lark analyse the grammar and export its LALR table as plain data."""
+    from lark import Lark
+    from lark.lexer import Lexer
+
+    class _OwnLexer(Lexer):  # the tokens come from dockopt's lexer; lark only analyses the grammar
+        def __init__(self, conf: object) -> None:
+            pass
+
+        def lex(self, data: object) -> Iterable[Token]:  # type: ignore[override]
+            raise NotImplementedError
+
+    parser = Lark(grammar, parser="lalr", lexer=_OwnLexer)
+    table = parser.parser.parser.parser.parse_table
+    rules: list[object] = []
+    index: dict[object, int] = {}
+    states: list[dict[str, list[int]]] = []
+    order = sorted(table.states)
+    if order != list(range(len(order))):
+        raise ValueError("lark's state numbers are not 0..n-1")
+    for state in order:
+        row: dict[str, list[int]] = {}
+        for symbol, (action, arg) in table.states[state].items():
+            if action.name == "Shift":
+                row[symbol] = [SHIFT, arg]
+            else:
+                if arg not in index:
+                    index[arg] = len(rules)
+                    rules.append([arg.origin.name, len(arg.expansion)])
+                row[symbol] = [REDUCE, index[arg]]
+        states.append(row)
+    return {"states": states, "rules": rules, "start": table.start_states["start"], "end": table.end_states["start"]}
+
+
+def cache_dir() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "dockopt")
+
+
+def load_table(grammar: str, cache: str | None = None) -> Table:
+    """The table for ``grammar``, from the cache when it has one for this exact grammar text."""
+    checksum = zlib.crc32(grammar.encode("utf-8"))
+    folder = cache if cache is not None else cache_dir()
+    path = os.path.join(folder, f"lalr-{checksum:08x}-{len(grammar)}.json")
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return Table(json.load(fh))
+    except (OSError, ValueError, KeyError, TypeError, AssertionError):
+        pass
+    data = build_table_data(grammar)
+    _save(path, data)
+    return Table(data)
+
+
+def _save(path: str, data: dict[str, object]) -> None:
+    """Write the cache atomically; a read-only home only costs the next run the analysis again."""
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, separators=(",", ":"))
+        os.replace(tmp, path)
+    except OSError:
+        pass
