@@ -1,6 +1,6 @@
 """``python -m dockopt``: the same as the ``dockopt`` script."""
 
-from .cli import main
+from .entry import main
 
 if __name__ == "__main__":
     main()

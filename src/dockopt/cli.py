@@ -31,11 +31,11 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import __version__
+from .treeview import printable
 
 if TYPE_CHECKING:
     from .config import Config, Resolver
     from .report import FileReport
-    from .syntax import Dockerfile, Instruction
 
 EXIT_OK = 0
 EXIT_CHANGES = 1
@@ -152,6 +152,7 @@ def parse_cmd(ctx: click.Context, file: str, as_json: bool) -> None:
     """
     from .fileio import FileError, decode
     from .syntax import ParseError, parse
+    from .treeview import tree_json, tree_text
 
     try:
         data = _read_input(file)
@@ -161,102 +162,14 @@ def parse_cmd(ctx: click.Context, file: str, as_json: bool) -> None:
     try:
         doc = parse(decode(data))
     except ParseError as exc:
-        click.echo(_printable(exc.format(STDIN_NAME if file == "-" else file)), err=True)
+        click.echo(printable(exc.format(STDIN_NAME if file == "-" else file)), err=True)
         ctx.exit(EXIT_ERROR)
     if as_json:
         from .report import dumps
 
         click.echo(dumps(tree_json(doc)), nl=False)
     else:
-        click.echo(_printable(tree_text(doc)), nl=False)
-
-
-def _instruction_json(ins: Instruction) -> dict[str, Any]:
-    child = ins.onbuild_child
-    return {
-        "line": ins.line,
-        "end_line": ins.end_line,
-        "keyword": ins.keyword,
-        "sub_keyword": child.keyword if child is not None else None,
-        "flags": [f.raw for f in ins.flags],
-        "value": list(ins.value),
-        "json": ins.is_json,
-        "heredocs": [
-            {"name": h.name, "fd": h.fd, "chomp": h.chomp, "expand": h.expand, "body": h.body} for h in ins.heredocs
-        ],
-        "original": ins.logical.rstrip("\r\n"),
-    }
-
-
-def tree_json(doc: Dockerfile) -> dict[str, Any]:
-    """The ``parse --json`` document: file properties, what precedes the first FROM, the stages."""
-    stages = doc.stages
-    first_from = stages[0].from_instruction if stages else None
-    before: list[Instruction] = []
-    for ins in doc.instructions:
-        if ins is first_from:
-            break
-        before.append(ins)
-    return {
-        "escape": doc.escape,
-        "newline": doc.newline,
-        "bom": bool(doc.bom),
-        "directives": [{"name": d.name, "value": d.value} for d in doc.parsed_directives],
-        "global": [_instruction_json(i) for i in before],
-        "stages": [
-            {
-                "index": s.index,
-                "name": s.name,
-                "base": s.base,
-                "platform": s.platform,
-                "instructions": [_instruction_json(i) for i in s.all_instructions()],
-            }
-            for s in stages
-        ],
-    }
-
-
-def tree_text(doc: Dockerfile) -> str:
-    """The ``parse`` tree as text, one instruction per line."""
-    import json
-
-    tree = tree_json(doc)
-    newline = {"\n": "LF", "\r\n": "CRLF"}.get(doc.newline, repr(doc.newline))
-    out = [f"file: escape {doc.escape}, line endings {newline}, BOM {'yes' if doc.bom else 'no'}"]
-    if tree["directives"]:
-        out.append("directives: " + ", ".join(f"{d['name']}={d['value']}" for d in tree["directives"]))
-
-    def show(ins: dict[str, Any]) -> str:
-        start, end = ins["line"], ins["end_line"]
-        span = f"{start}" if end in (None, start) else f"{start}-{end}"
-        parts = [f"  {span:<8}{ins['keyword']}"]
-        if ins["sub_keyword"]:
-            parts.append(ins["sub_keyword"])
-        parts.extend(ins["flags"])
-        parts.append(json.dumps(ins["value"], ensure_ascii=False))
-        if ins["json"]:
-            parts.append("(json form)")
-        elif ins["keyword"] in ("RUN", "CMD", "ENTRYPOINT"):
-            parts.append("(shell form)")
-        if ins["heredocs"]:
-            parts.append("heredocs=" + ",".join(h["name"] for h in ins["heredocs"]))
-        return " ".join(parts)
-
-    if tree["global"]:
-        out.append("before the first FROM")
-        out.extend(show(i) for i in tree["global"])
-    for stage in tree["stages"]:
-        head = f"stage {stage['index']}"
-        for key in ("name", "base", "platform"):
-            if stage[key] is not None:
-                head += f"  {key}={stage[key]}"
-        out.append(head)
-        out.extend(show(i) for i in stage["instructions"])
-    return "\n".join(out) + "\n"
-
-
-def _printable(text: str) -> str:
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        click.echo(printable(tree_text(doc)), nl=False)
 
 
 # -- dockopt rewrite ---------------------------------------------------------------------------------
@@ -530,7 +443,7 @@ def _process(job: _Job, mode: str, debug: bool) -> tuple[FileReport, bytes, str 
         original = _read_input("-" if job.path is None else str(job.path))
     except FileError as exc:
         message = str(exc).removeprefix(f"{job.path}: ")
-        report.error = ReportedError("read", message, detail=_printable(f"{job.display}: {message}"))
+        report.error = ReportedError("read", message, detail=printable(f"{job.display}: {message}"))
         return report, b"", None
     text = decode(original)
     try:
@@ -543,14 +456,14 @@ def _process(job: _Job, mode: str, debug: bool) -> tuple[FileReport, bytes, str 
             context_dir=job.context_dir,
         )
     except ParseError as exc:
-        detail = _printable(exc.format(job.display))
+        detail = printable(exc.format(job.display))
         report.error = ReportedError("parse", exc.message, detail=detail, line=exc.line, column=exc.column)
         return report, original, None
     except Exception as exc:
         rule = _blame(exc, text, job)
         what = f"rule {rule}" if rule else "a rewrite rule"
         message = f"internal error in {what}, please report; file not changed"
-        detail = f"{_printable(job.display)}: {message}\n  {type(exc).__name__}: {_printable(str(exc))}"
+        detail = f"{printable(job.display)}: {message}\n  {type(exc).__name__}: {printable(str(exc))}"
         if debug:
             _print_traceback(exc)
         else:
@@ -569,7 +482,7 @@ def _process(job: _Job, mode: str, debug: bool) -> tuple[FileReport, bytes, str 
             write_atomic(job.path, encode(result.text), expected=original)
         except FileError as exc:
             message = str(exc).removeprefix(f"{job.path}: ")
-            report.error = ReportedError("write", message, detail=_printable(f"{job.display}: {message}"))
+            report.error = ReportedError("write", message, detail=printable(f"{job.display}: {message}"))
             return report, original, result.text
         report.written = True
     return report, original, result.text

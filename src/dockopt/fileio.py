@@ -14,12 +14,18 @@ import contextlib
 import fnmatch
 import os
 import stat
-import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-ENCODING = "utf-8"
-ERRORS = "surrogateescape"
+# Reading lives in textio (no pathlib, for start-up time); re-exported for callers of fileio.
+from .textio import ENCODING as ENCODING
+from .textio import ERRORS as ERRORS
+from .textio import FileError as FileError
+from .textio import decode as decode
+from .textio import encode as encode
+from .textio import read_bytes as read_bytes
+from .textio import read_stdin as read_stdin
+from .textio import write_stdout as write_stdout
 
 #: Directories never searched when a directory is given on the command line.
 SKIP_DIRS = frozenset(
@@ -38,45 +44,6 @@ SKIP_DIRS = frozenset(
         ".pytest_cache",
     }
 )
-
-
-class FileError(OSError):
-    """A file could not be read or written; the message names the file."""
-
-
-def decode(data: bytes) -> str:
-    return data.decode(ENCODING, ERRORS)
-
-
-def encode(text: str) -> bytes:
-    return text.encode(ENCODING, ERRORS)
-
-
-def read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except IsADirectoryError:
-        raise FileError(f"{path}: is a directory") from None
-    except FileNotFoundError:
-        raise FileError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise FileError(f"{path}: cannot read ({exc.strerror or exc})") from None
-
-
-def read_stdin() -> bytes:
-    return sys.stdin.buffer.read()
-
-
-def write_stdout(data: bytes) -> None:
-    """Bytes to stdout as they are (a text-only stdout gets them decoded back, surrogates and all)."""
-    out = getattr(sys.stdout, "buffer", None)
-    if out is None:
-        sys.stdout.write(decode(data))
-        sys.stdout.flush()
-        return
-    sys.stdout.flush()  # anything already written as text goes first
-    out.write(data)
-    out.flush()
 
 
 def write_atomic(path: Path, data: bytes, *, expected: bytes | None = None) -> None:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from . import textio
+
 if TYPE_CHECKING:
     from .passes.base import Change, Rule, Skip
 
@@ -245,10 +247,7 @@ def json_document(reports: Sequence[FileReport], rules: Sequence[Rule]) -> dict[
 
 
 def dumps(document: dict[str, Any]) -> str:
-    import json
-
-    # ensure_ascii keeps surrogate-escaped bytes printable as \udcXX escapes.
-    return json.dumps(document, indent=2, ensure_ascii=True) + "\n"
+    return textio.dumps(document)
 
 
 # -- SARIF 2.1.0 --------------------------------------------------------------------------------

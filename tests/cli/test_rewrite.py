@@ -227,10 +227,11 @@ def test_missing_file_is_an_error_but_others_still_run(invoke: Invoke, tmp_path:
 def test_unreadable_file(invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(tmp_path / "Dockerfile", NAIVE)
 
-    def denied(self: Path) -> bytes:
-        raise PermissionError(13, "Permission denied", str(self))
+    def denied(path: object, *args: object, **kwargs: object) -> object:
+        raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(Path, "read_bytes", denied)
+    # Root ignores file modes, so the refusal is simulated where dockopt opens the file.
+    monkeypatch.setattr("dockopt.textio.open", denied, raising=False)
     result = invoke("rewrite", "Dockerfile")
     assert result.exit_code == 2
     assert "Dockerfile: cannot read (Permission denied)" in result.stderr
