@@ -44,6 +44,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+from ..model import project
 from ..model.packages import PackageInstall, package_call
 from ..model.shell import SimpleCommand, parse_command
 from ..style import Style
@@ -688,7 +689,7 @@ def _classify_call(
     m = call.manager
     shown = " ".join(cmd.words[:6]) + (" …" if len(cmd.words) > 6 else "")
     # Every project command below is checked against the same install context.
-    project = functools.partial(
+    check_project = functools.partial(
         _project, call=call, cmd=cmd, x=x, cwd=cwd, dest_abs=dest_abs, view=view, step=step, commands=commands, shown=shown
     )
     if m in ("apt", "apk", "yum"):
@@ -699,7 +700,7 @@ def _classify_call(
         return _classify_pip(call, x, cwd, dest_abs, step, shown)
     if m == "uv":
         if call.action == "sync":
-            project(
+            check_project(
                 t_name="uv",
             )
             return set()
@@ -710,7 +711,7 @@ def _classify_call(
                     f"`{shown}` ({_line(x)}) exports the project itself (`-e .`), which needs the source tree; add --no-emit-project",
                     install=True,
                 )
-            project(
+            check_project(
                 t_name="uv",
                 export=True,
             )
@@ -730,12 +731,12 @@ def _classify_call(
         )
     if m == "poetry":
         if call.action in ("install", "sync"):
-            project(
+            check_project(
                 t_name="poetry",
             )
             return set()
         if call.action == "export":
-            project(
+            check_project(
                 t_name="poetry",
                 export=True,
             )
@@ -757,13 +758,13 @@ def _classify_call(
                     f"`{shown}` ({_line(x)}) adds packages to the Pipfile, which dockopt does not move",
                     install=True,
                 )
-            project(
+            check_project(
                 t_name="pipenv",
                 export=call.action == "sync",
             )
             return set()
         if call.action == "requirements":
-            project(
+            check_project(
                 t_name="pipenv",
                 export=True,
             )
@@ -862,9 +863,9 @@ def _project(
     if export or not tool.deps_only or call.has_option(*tool.project_done_with):
         return
     rel = relative(resolve(cwd, tool.manifest), dest_abs)
-    if t_name == "poetry" and rel is not None and _poetry_package_mode_off(view, rel):
+    if t_name == "poetry" and rel is not None and project.poetry_package_mode_off(_load_toml(view, rel)):
         return  # package-mode = false: poetry never installs the project itself
-    if t_name == "uv" and rel is not None and _uv_virtual_project(view, rel):
+    if t_name == "uv" and rel is not None and project.uv_virtual_project(_load_toml(view, rel)):
         return  # no [build-system]: uv treats the project as virtual and never installs it
     if commands != 1 or cmd.redirects or "--" in cmd.words:
         raise Barrier(
@@ -898,30 +899,8 @@ def _export_output(call: PackageInstall, cmd: SimpleCommand, options: Sequence[s
 
 
 def _load_toml(view: ContextView, rel: str) -> dict[str, Any] | None:
-    text = view.read(rel)
-    if text is None:
-        return None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
-        return None
+    return project.load_toml(view.read(rel))
 
-
-def _poetry_package_mode_off(view: ContextView, rel: str) -> bool:
-    data = _load_toml(view, rel)
-    poetry = (data or {}).get("tool", {}).get("poetry", {})
-    return isinstance(poetry, dict) and poetry.get("package-mode") is False
-
-
-def _uv_virtual_project(view: ContextView, rel: str) -> bool:
-    """uv installs the project only when it is a package: a [build-system] table or tool.uv.package = true."""
-    data = _load_toml(view, rel)
-    if data is None:
-        return False
-    package = ((data.get("tool") or {}).get("uv") or {}).get("package")
-    if package is not None:
-        return package is False
-    return "build-system" not in data
 
 
 def _project_problem(tool: str, rel: str, view: ContextView) -> str | None:

@@ -31,8 +31,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
+from ..model import project
 from ..model.packages import PackageInstall, normalize_package_name, package_call
 from ..model.shell import CommandList, SimpleCommand, parse_command
 from ..style import Style
@@ -667,7 +668,7 @@ class _Splitter:
                 raise Decline("poetry runs on another directory (-C/--directory); the rule can't follow it", ins)
             facts.manifests |= {"pyproject.toml", "poetry.lock", "poetry.toml"}
             facts.required.add("pyproject.toml")
-            if not pc.has_option("--no-root") and not self._poetry_package_mode_off():
+            if not pc.has_option("--no-root") and not project.poetry_package_mode_off(self._pyproject()):
                 facts.editable_project = True
                 facts.needs_tree = True
         elif pc.manager == "pipenv":
@@ -689,7 +690,7 @@ class _Splitter:
             facts.manifests |= {"pyproject.toml", "uv.lock", ".python-version", "uv.toml"}
             facts.required.add("pyproject.toml")
             installs_project = (
-                not pc.has_option("--no-install-project", "--only-group") and not self._uv_virtual_project()
+                not pc.has_option("--no-install-project", "--only-group") and not project.uv_virtual_project(self._pyproject())
             )
             if installs_project:
                 facts.needs_tree = True
@@ -852,31 +853,8 @@ class _Splitter:
             ):
                 facts.needs_tree = True
 
-    def _pyproject(self) -> dict[str, object] | None:
-        text = self._context_text("pyproject.toml")
-        if text is None:
-            return None
-        try:
-            return tomllib.loads(text)
-        except tomllib.TOMLDecodeError:
-            return None
-
-    def _poetry_package_mode_off(self) -> bool:
-        data = self._pyproject()
-        tool = data.get("tool") if data else None
-        poetry = tool.get("poetry") if isinstance(tool, dict) else None
-        return isinstance(poetry, dict) and poetry.get("package-mode") is False
-
-    def _uv_virtual_project(self) -> bool:
-        """A pyproject without [build-system] (and not tool.uv.package = true) isn't installed by uv sync."""
-        data = self._pyproject()
-        if data is None:
-            return False
-        tool = data.get("tool")
-        uv = tool.get("uv") if isinstance(tool, dict) else None
-        if isinstance(uv, dict) and "package" in uv:
-            return uv.get("package") is False
-        return "build-system" not in data
+    def _pyproject(self) -> dict[str, Any] | None:
+        return project.load_toml(self._context_text("pyproject.toml"))
 
     # -- layout ----------------------------------------------------------------------------
     def _layout(self, facts: _Facts) -> Literal["venv", "user"]:
