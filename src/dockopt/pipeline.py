@@ -2,9 +2,11 @@
 
 The pipeline runs the selected rules in a fixed order until the text stops
 changing (a pass may enable another: a split creates the runtime stage that
-the slim-base rule then swaps). After every round the printed text is parsed
-again; a pass whose output does not parse is a bug, reported as an error
-rather than written to a user's file.
+the slim-base rule then swaps). After every pass that changed something the printed
+text is parsed again (:func:`guard`): a pass whose output does not parse is a
+bug, reported as an error rather than written to a user's file; one whose
+output BuildKit would read as other instructions than the pass meant, or that
+changes how the final image runs, is dropped for the round with a skip.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Literal
 from .model.image import runtime_config
 from .passes import RULES, resolve
 from .passes.base import Change, Context, Rule, Skip
-from .syntax import Dockerfile, ParseError, parse
+from .syntax import Dockerfile, ParseError, parse, reading
 
 MAX_ROUNDS = 6
 
@@ -44,6 +46,10 @@ class RewriteResult:
 class PassBug(RuntimeError):
     """A pass produced text that does not parse: never written, always reported."""
 
+    def __init__(self, message: str, rule: str | None = None) -> None:
+        super().__init__(message)
+        self.rule = rule
+
 
 def rewrite(
     text: str,
@@ -67,22 +73,19 @@ def rewrite(
         for rule in rules:
             ctx = Context(unsafe=unsafe, layout=layout, context_dir=context_dir, suppressed=suppressions(doc))
             new = rule.apply(doc, ctx)
-            broken = runtime_config(doc).differences(runtime_config(new)) if new is not doc else []
-            if broken:
-                # The guard: a pass must not change how the image runs. Drop this
-                # pass's work for the round and say why, instead of emitting it.
-                for problem in broken:
-                    ctx.skips.append(Skip(rule.id, None, f"not applied: the rewrite would change the image ({problem})"))
+            problems = guard(doc, new, rule) if new is not doc else []
+            if problems:
+                # The guard: a pass must not change how the image runs, and BuildKit
+                # must read the printed text as the instructions the pass meant. Drop
+                # this pass's work for the round and say why, instead of emitting it.
+                for problem in problems:
+                    ctx.skips.append(Skip(rule.id, None, f"not applied: {problem}", guard=True))
                 ctx.changes.clear()
             else:
                 doc = new
             _record(result.changes, seen_changes, ctx.changes)
             round_skips.extend(ctx.skips)
         after = doc.to_source()
-        try:
-            parse(after)
-        except ParseError as exc:
-            raise PassBug(f"a rewrite produced text that does not parse ({exc}); nothing was written") from exc
         # Skips describe the final text: a skip from an earlier round may have
         # been resolved by a later one, so only the last round's are kept.
         result.skips = _unique(round_skips)
@@ -90,6 +93,25 @@ def rewrite(
             break
     result.text = doc.to_source()
     return result
+
+
+def guard(old: Dockerfile, new: Dockerfile, rule: Rule) -> list[str]:
+    """Why ``new`` (a rule's rewrite of ``old``) must not be emitted; empty when it may.
+
+    The text ``new`` prints is parsed again: it must parse (a rule that prints
+    text BuildKit refuses is a bug, raised as :class:`PassBug`), BuildKit must
+    read it as the instructions, flags, arguments and stages the tree holds,
+    and the final image must run as ``old``'s does.
+    """
+    text = new.to_source()
+    try:
+        printed = parse(text)
+    except ParseError as exc:
+        raise PassBug(f"a rewrite produced text that does not parse ({exc}); nothing was written", rule=rule.id) from exc
+    misread = reading.difference(new, printed)
+    if misread is not None:
+        return [f"BuildKit would read the rewritten file differently ({misread})"]
+    return [f"the rewrite would change the image ({p})" for p in runtime_config(old).differences(runtime_config(printed))]
 
 
 def _unique(skips: list[Skip]) -> list[Skip]:

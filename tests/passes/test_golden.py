@@ -13,4 +13,4 @@ def test_golden_pair(case: Case) -> None:
     result = run(case)
     expected = read_exact(case.after)
     assert result.text == expected
-    check_invariants(read_exact(case.before), result.text, **case.options)
+    check_invariants(read_exact(case.before), result.text, result=result, **case.options)

@@ -31,11 +31,19 @@ class Change:
 
 @dataclass(frozen=True)
 class Skip:
-    """A rewrite a pass would have made, and what stopped it."""
+    """A rewrite a pass would have made, and what stopped it.
+
+    ``actionable`` is False for skips that ask nothing of the user (the file is
+    already multi-stage, the base has no slim variant dockopt knows): the CLI
+    prints those only with ``-v``. ``guard`` marks a rewrite the pipeline's
+    guard dropped (a bug in a rule, always shown).
+    """
 
     rule: str
     line: int | None
     message: str
+    actionable: bool = True
+    guard: bool = False
 
 
 @dataclass
@@ -65,8 +73,8 @@ class Context:
     def change(self, rule: Rule, ins: Instruction | None, message: str) -> None:
         self.changes.append(Change(rule.id, ins.line if ins is not None else None, message))
 
-    def skip(self, rule: Rule, ins: Instruction | None, message: str) -> None:
-        self.skips.append(Skip(rule.id, ins.line if ins is not None else None, message))
+    def skip(self, rule: Rule, ins: Instruction | None, message: str, *, actionable: bool = True) -> None:
+        self.skips.append(Skip(rule.id, ins.line if ins is not None else None, message, actionable))
 
 
 PassFn = Callable[[Dockerfile, Context], Dockerfile]

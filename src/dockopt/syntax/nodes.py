@@ -269,6 +269,67 @@ class Instruction(Record):
                 break
         return self.with_changes(parts=tuple(parts))
 
+    @property
+    def open_continuation(self) -> bool:
+        """True when the instruction ends in a line continuation that nothing continues.
+
+        Only the last instruction of a file can (``RUN pip install x \\`` as the
+        last line, perhaps followed by comment or blank lines). BuildKit reads
+        the continuation as nothing there, but whatever is printed after it
+        becomes more words of this instruction.
+        """
+        for part in reversed(self.parts):
+            if part.type not in _AFTER_LAST_ARGS:
+                return part.type == "CONTINUATION"
+        return False
+
+    @property
+    def ends_line(self) -> bool:
+        """True when another instruction can be printed right after this one."""
+        if self.heredocs:
+            return self.heredocs[-1].terminator.endswith("\n")
+        return self.eol != "" and not self.open_continuation
+
+    def closed(self, newline: str) -> tuple[Instruction, tuple[Trivia, ...]]:
+        """This instruction made to end its line, so that another can follow it.
+
+        Returns the instruction and the trivia lines that must go above the next
+        one. An open continuation loses its escape character (BuildKit reads it
+        as nothing at the end of a file, so the instruction means the same) and
+        the comment and blank lines that were inside it come back as trivia; a
+        missing line ending is added; a heredoc terminator gets its line ending.
+        """
+        if self.heredocs:
+            last = self.heredocs[-1]
+            if last.terminator.endswith("\n"):
+                return self, ()
+            heredocs = (*self.heredocs[:-1], last.with_changes(terminator=last.terminator + newline))
+            return self.with_changes(heredocs=heredocs), ()
+        if not self.open_continuation:
+            return (self, ()) if self.eol else (self.with_eol(newline), ())
+        parts = list(self.parts)
+        at = max(i for i, p in enumerate(parts) if p.type == "CONTINUATION")
+        cont = str(parts[at])
+        body = cont.rstrip("\r\n")
+        ending = cont[len(body) :] or newline
+        blanks = body[len(self.escape) :]
+        kept = parts[:at]
+        if blanks:
+            if kept and kept[-1].type == "ARGS":
+                kept[-1] = Token("ARGS", str(kept[-1]) + blanks)
+            else:
+                kept.append(Token("ARGS", blanks))
+        kept.append(Token("EOL", ending))
+        trivia: list[Trivia] = []
+        for part in parts[at + 1 :]:
+            if part.type == "INNER_COMMENT":
+                trivia.append(Trivia("comment", str(part)))
+            elif part.type == "INNER_BLANK":
+                trivia.append(Trivia("blank", str(part)))
+        if trivia and not trivia[-1].text.endswith("\n"):
+            trivia[-1] = Trivia(trivia[-1].kind, trivia[-1].text + newline)
+        return self.with_changes(parts=tuple(kept)), tuple(trivia)
+
     def edit_args(self, edits: Sequence[tuple[int, int, str]]) -> Instruction | None:
         """Replace spans of :attr:`args` (offsets into it) in the physical text.
 
@@ -331,6 +392,9 @@ class Instruction(Record):
         return self.line, self.end_line
 
 
+#: Tokens that can follow an instruction's last arguments: its ending, and the
+#: comment and blank lines an open continuation at the end of a file swallows.
+_AFTER_LAST_ARGS = frozenset({"EOL", "INNER_COMMENT", "INNER_BLANK"})
 _JSON_CAPABLE = frozenset({"RUN", "CMD", "ENTRYPOINT", "SHELL", "COPY", "ADD", "VOLUME"})
 _MAYBE_JSON = frozenset({"RUN", "CMD", "ENTRYPOINT", "SHELL"})
 _MAYBE_JSON_LIST = frozenset({"COPY", "ADD", "VOLUME"})
@@ -503,13 +567,21 @@ class Dockerfile(Record):
         return new._with_final_eol()
 
     def _with_final_eol(self) -> Dockerfile:
-        """Every instruction but a file's last must end its line; fix one moved off the end."""
+        """Every instruction but a file's last must end its line; close one moved off the end.
+
+        An instruction that was last may lack a line ending, end in an open
+        continuation, or end in a heredoc terminator without a line ending;
+        printed before another instruction, each would swallow it.
+        """
         ins = list(self.instructions)
         changed = False
         for i, x in enumerate(ins[:-1]):
-            if x.eol == "" and not x.heredocs:
-                ins[i] = x.with_eol(self.newline)
-                changed = True
+            if x.ends_line:
+                continue
+            ins[i], moved = x.closed(self.newline)
+            if moved:
+                ins[i + 1] = ins[i + 1].with_leading(moved + ins[i + 1].leading)
+            changed = True
         if not changed:
             return self
         return self.with_changes(instructions=tuple(ins))

@@ -1,0 +1,74 @@
+"""What BuildKit reads from a tree: the instructions, their flags and arguments, and their stages.
+
+The tree a rule returns is what the rule *meant*; the text it prints is what
+BuildKit will *read*. The two can differ without either being malformed: an
+instruction printed after a line continuation at the end of a file becomes
+more words of the instruction above it, and the file still parses. The
+pipeline therefore prints every rewrite, parses the text again and compares
+the two readings with :func:`difference`. A tree's semantic properties are
+computed from its own tokens, so reading it and reading a fresh parse of its
+text agree exactly when the printed text means what the tree means.
+"""
+
+from __future__ import annotations
+
+from .nodes import Dockerfile, Instruction
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TypeAlias
+
+    #: One instruction as BuildKit reads it: (stage index, keyword, flags, value,
+    #: JSON form, heredocs (name, fd, expand, content), ONBUILD child's reading).
+    InstructionReading: TypeAlias = tuple[Any, ...]
+
+
+def read_instruction(ins: Instruction, stage: int) -> InstructionReading:
+    child = ins.onbuild_child
+    return (
+        stage,
+        ins.keyword,
+        tuple((f.name, f.value) for f in ins.flags),
+        ins.value,
+        ins.is_json,
+        tuple((h.name, h.fd, h.expand, h.content) for h in ins.heredocs),
+        read_instruction(child, stage) if child is not None else None,
+    )
+
+
+def read(doc: Dockerfile) -> tuple[tuple[Any, ...], list[InstructionReading]]:
+    """The directives and the instructions of ``doc`` as BuildKit reads them."""
+    directives = tuple((d.name, d.value) for d in doc.parsed_directives)
+    out: list[InstructionReading] = []
+    stage = -1
+    for ins in doc.instructions:
+        if ins.keyword == "FROM":
+            stage += 1
+        out.append(read_instruction(ins, stage))
+    return (doc.escape, directives), out
+
+
+def difference(meant: Dockerfile, printed: Dockerfile) -> str | None:
+    """How BuildKit's reading of ``printed`` (a parse of ``meant``'s text) differs from ``meant``; None if it doesn't."""
+    (escape_a, directives_a), a = read(meant)
+    (escape_b, directives_b), b = read(printed)
+    if escape_a != escape_b or directives_a != directives_b:
+        return f"the parser directives would read as {directives_b!r} instead of {directives_a!r}"
+    for i, (x, y) in enumerate(zip(a, b, strict=False)):
+        if x == y:
+            continue
+        ins = meant.instructions[i]
+        line = meant.line_of(ins)
+        if len(b) < len(a) and i + 1 < len(a):
+            swallowed = meant.instructions[i + 1]
+            return (
+                f"the {swallowed.keyword} meant for line {meant.line_of(swallowed)} would be read as more words of "
+                f"the {ins.keyword} at line {line}"
+            )
+        if x[:2] != y[:2]:
+            return f"the {x[1]} meant for line {line} would be read as {y[1] or 'an empty instruction'} in stage {y[0] + 1}"
+        got = printed.instructions[i]
+        return f"the {x[1]} at line {line} would be read as `{got.logical.strip()}` instead of `{ins.logical.strip()}`"
+    if len(a) != len(b):
+        return f"the text would hold {len(b)} instructions instead of {len(a)}"
+    return None
