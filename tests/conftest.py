@@ -1,8 +1,21 @@
-"""Shared test helpers: where the fixtures live and how to read them byte-exactly."""
+"""Shared test helpers: where the fixtures live and how to read them byte-exactly.
+
+Hypothesis runs derandomised by default (the ``ci`` profile): the same examples
+on every run and every machine, no example database, so a landing cannot turn
+red on a lucky draw. ``HYPOTHESIS_PROFILE=fuzz`` (``scripts/fuzz.sh``) searches
+randomly and for longer; what it finds is pinned with ``@example``.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+from hypothesis import settings
+
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("fuzz", derandomize=False, database=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"

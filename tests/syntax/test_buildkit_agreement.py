@@ -82,7 +82,8 @@ _DASHED_WORD = re.compile(r"--(?:\\.|[^\t\n\v\f\r ])*", re.S)
 # Line continuations (either escape character) with the comment/blank lines inside them.
 _JOINED = re.compile(r"[\\`][ \t]*\r*\n(?:[^\S\n]*(?:#[^\n]*)?\n)*")
 # In the block of directive lines at the top: a `check` line, then another directive line.
-_DIRECTIVE_LINE = r"[^\S\n]*#[^\S\n]*[a-zA-Z][a-zA-Z0-9]*[^\S\n]*=[^\n]*\n"
+# The last line of a file may have no line ending (a directive there still counts).
+_DIRECTIVE_LINE = r"[^\S\n]*#[^\S\n]*[a-zA-Z][a-zA-Z0-9]*[^\S\n]*=[^\n]*(?:\n|\Z)"
 _CHECK_THEN_DIRECTIVE = re.compile(
     rf"\A\ufeff?(?:{_DIRECTIVE_LINE})*?[^\S\n]*#[^\S\n]*check[^\S\n]*=[^\n]*\n{_DIRECTIVE_LINE}", re.I
 )
