@@ -166,7 +166,11 @@ def text_lines(report: FileReport, *, verbose: bool) -> list[str]:
     for c in report.changes:
         out.append(f"{_where(p, c.line)} {c.rule} [changed] {_printable(c.message)}")
     for s in report.skips:
-        out.append(f"{_where(p, s.line)} {s.rule} [skipped] {_printable(s.message)}")
+        # A skip that asks nothing of the user (already multi-stage, no slim variant known)
+        # is noise on a good file: shown only with -v, like `unchanged`.
+        if s.actionable or verbose:
+            label = "skipped" if s.actionable else "info"
+            out.append(f"{_where(p, s.line)} {s.rule} [{label}] {_printable(s.message)}")
     if verbose:
         if not report.changed:
             out.append(f"{p}: unchanged")
@@ -218,7 +222,14 @@ def json_document(reports: Sequence[FileReport], rules: Sequence[Rule]) -> dict[
                     {"rule": c.rule, "name": names.get(c.rule), "line": c.line, "message": c.message} for c in r.changes
                 ],
                 "skips": [
-                    {"rule": s.rule, "name": names.get(s.rule), "line": s.line, "message": s.message} for s in r.skips
+                    {
+                        "rule": s.rule,
+                        "name": names.get(s.rule),
+                        "line": s.line,
+                        "message": s.message,
+                        "actionable": s.actionable,
+                    }
+                    for s in r.skips
                 ],
                 "diff": r.diff or None,
                 "error": None
@@ -297,7 +308,8 @@ def sarif_document(reports: Sequence[FileReport], rules: Sequence[Rule], *, cwd:
                 _result(c.rule, index, "note" if rep.written else "warning", c.message, location, c.line, kind="change")
             )
         for s in rep.skips:
-            results.append(_result(s.rule, index, "note", f"skipped: {s.message}", location, s.line, kind="skip"))
+            if s.actionable:  # code scanning shows what someone can act on; the rest is in --format json
+                results.append(_result(s.rule, index, "note", f"skipped: {s.message}", location, s.line, kind="skip"))
     run: dict[str, Any] = {
         "tool": {
             "driver": {

@@ -22,7 +22,9 @@ def test_json_document(invoke: Invoke, tmp_path: Path) -> None:
     assert a["changed"] is True
     assert a["written"] is False
     assert a["changes"] == [{"rule": "DO901", "name": "fake-rename", "line": 2, "message": "replaced old with new"}]
-    assert a["skips"] == [{"rule": "DO901", "name": "fake-rename", "line": 3, "message": "the RUN says keep"}]
+    assert a["skips"] == [
+        {"rule": "DO901", "name": "fake-rename", "line": 3, "message": "the RUN says keep", "actionable": True}
+    ]
     assert a["diff"].startswith("--- a/a/Dockerfile\n+++ b/a/Dockerfile\n")
     assert a["error"] is None
     assert b["changed"] is False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import stat
@@ -119,6 +120,25 @@ def test_skips_are_shown_by_default_and_hidden_by_quiet(invoke: Invoke, tmp_path
     assert "Dockerfile:2: DO901 [skipped] the RUN says keep" in shown.stderr
     quiet = invoke("rewrite", "--quiet", "Dockerfile")
     assert quiet.stderr == ""
+
+
+def test_skips_that_ask_nothing_show_only_with_verbose(invoke: Invoke, tmp_path: Path) -> None:
+    write(tmp_path / "Dockerfile", "FROM a\nRUN echo fine\nRUN echo keep\n")
+    default = invoke("rewrite", "Dockerfile")
+    assert "the RUN is already fine" not in default.stderr
+    assert "Dockerfile:3: DO901 [skipped] the RUN says keep" in default.stderr
+    verbose = invoke("rewrite", "-v", "Dockerfile")
+    assert "Dockerfile:2: DO901 [info] the RUN is already fine" in verbose.stderr
+    assert "Dockerfile:3: DO901 [skipped] the RUN says keep" in verbose.stderr
+    as_json = invoke("rewrite", "--format", "json", "Dockerfile")
+    skips = json.loads(as_json.stdout)["files"][0]["skips"]
+    assert [(s["message"], s["actionable"]) for s in skips] == [
+        ("the RUN is already fine", False),
+        ("the RUN says keep", True),
+    ]
+    sarif = json.loads(invoke("rewrite", "--format", "sarif", "Dockerfile").stdout)
+    texts = [r["message"]["text"] for r in sarif["runs"][0]["results"]]
+    assert texts == ["skipped: the RUN says keep"]
 
 
 def test_verbose_lists_unchanged_files(invoke: Invoke, tmp_path: Path) -> None:

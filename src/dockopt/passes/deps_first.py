@@ -308,10 +308,11 @@ class Barrier(Exception):
 class Decline(Exception):
     """The rewrite would be possible in shape but is not safe: skip with this reason."""
 
-    def __init__(self, ins: Instruction, message: str) -> None:
+    def __init__(self, ins: Instruction, message: str, *, actionable: bool = True) -> None:
         super().__init__(message)
         self.ins = ins
         self.message = message
+        self.actionable = actionable
 
 
 @dataclass
@@ -340,7 +341,7 @@ def apply(doc: Dockerfile, ctx: Context) -> Dockerfile:
         try:
             plan = plan_stage(doc, stage, ctx, view)
         except Decline as d:
-            ctx.skip(RULE, d.ins, d.message)
+            ctx.skip(RULE, d.ins, d.message, actionable=d.actionable)
             continue
         if plan is None:
             continue
@@ -390,6 +391,7 @@ def plan_stage(doc: Dockerfile, stage: Stage, ctx: Context, view: ContextView) -
                 raise Decline(
                     ins,
                     "ONBUILD instructions run in the builds that start FROM this image; dockopt leaves them as written",
+                    actionable=False,
                 )
         elif kw == "SHELL" and not posix_shell(ins):
             return None  # RUN text is no longer POSIX shell (PowerShell, cmd): nothing below is understood

@@ -454,12 +454,13 @@ class _AptStep(NamedTuple):
 
 
 class Decline(Exception):
-    """The rule can't split this file safely; ``message`` says why."""
+    """The rule can't split this file safely; ``message`` says why (``actionable``: and the user could change that)."""
 
-    def __init__(self, message: str, ins: Instruction | None = None) -> None:
+    def __init__(self, message: str, ins: Instruction | None = None, *, actionable: bool = True) -> None:
         super().__init__(message)
         self.message = message
         self.ins = ins
+        self.actionable = actionable
 
 
 @dataclass
@@ -564,9 +565,10 @@ class _Splitter:
             raise Decline(
                 f"the base image `{image}` isn't the official python image; the builder stage needs the same interpreter the runtime stage runs",
                 from_ins,
+                actionable=False,
             )
         if "windowsservercore" in tag or "nanoserver" in tag:
-            raise Decline(f"`{image}` is a Windows image; the rule only splits Linux images", from_ins)
+            raise Decline(f"`{image}` is a Windows image; the rule only splits Linux images", from_ins, actionable=False)
 
     def _check_structure(self) -> None:
         for i, ins in enumerate(self.body):
@@ -622,6 +624,7 @@ class _Splitter:
                             raise Decline(
                                 "apk packages on an Alpine base: the rule only knows how Debian's apt packages split between build and run time",
                                 ins,
+                                actionable=False,
                             )
                         raise Decline(
                             f"{c.pc.tool} packages: the rule only knows how Debian's apt packages split between build and run time",
@@ -1540,7 +1543,7 @@ def apply(doc: Dockerfile, ctx: Context) -> Dockerfile:
     if len(stages) > 1:
         installs = _final_stage_installs(stages[-1])
         if installs and ctx.allowed(RULE, stages[-1].from_instruction, *installs):
-            ctx.skip(RULE, installs[0], "already multi-stage; the rule only splits single-stage files")
+            ctx.skip(RULE, installs[0], "already multi-stage; the rule only splits single-stage files", actionable=False)
         return doc
     stage = stages[0]
     if not ctx.allowed(RULE, *stage.all_instructions()):
@@ -1548,7 +1551,7 @@ def apply(doc: Dockerfile, ctx: Context) -> Dockerfile:
     try:
         new = _Splitter(doc, stage, ctx).split()
     except Decline as exc:
-        ctx.skip(RULE, exc.ins or stage.from_instruction, exc.message)
+        ctx.skip(RULE, exc.ins or stage.from_instruction, exc.message, actionable=exc.actionable)
         return doc
     return doc if new is None else new
 

@@ -285,7 +285,7 @@ class _Plan:
     edits: list[tuple[int, int, str]] = field(default_factory=list)
     appends: list[str] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
-    skips: list[str] = field(default_factory=list)
+    skips: list[tuple[str, bool]] = field(default_factory=list)  # (message, actionable)
 
 
 def _stage_env_names(doc: Dockerfile, stage: Stage) -> set[str]:
@@ -339,7 +339,7 @@ def _plan_flags(
             continue
         found = flag_insertion(ins, cl, cmd, call, flag)
         if isinstance(found, str):
-            plan.skips.append(found)
+            plan.skips.append((found, True))
         else:
             plan.edits.append(found)
             plan.messages.append(f"added {flag} to `{call.tool} {call.action}` in RUN at line {ins.line}")
@@ -370,8 +370,11 @@ def _plan_apt(
     if later is not None:
         what = "an ONBUILD trigger" if later.keyword == "ONBUILD" else "the RUN"
         plan.skips.append(
-            f"not removing /var/lib/apt/lists in RUN at line {ins.line}: {what} at line {later.line} "
-            "still runs apt-get install without its own apt-get update"
+            (
+                f"not removing /var/lib/apt/lists in RUN at line {ins.line}: {what} at line {later.line} "
+                "still runs apt-get install without its own apt-get update",
+                False,
+            )
         )
         return
     cmd, call = needs[-1]
@@ -423,11 +426,11 @@ def _clean_run(
                 "dockopt cannot tell where a cleanup command would run"
             )
         if problem is not None:
-            plan.skips.append(f"{problem}; not adding `{'` and `'.join(plan.appends)}`")
+            plan.skips.append((f"{problem}; not adding `{'` and `'.join(plan.appends)}`", False))
             plan.messages = plan.messages[: len(plan.messages) - appends_wanted]
             plan.appends = []
-    for message in plan.skips:
-        ctx.skip(RULE, ins, message)
+    for message, actionable in plan.skips:
+        ctx.skip(RULE, ins, message, actionable=actionable)
     new = ins
     if plan.edits:
         edited = new.edit_args(plan.edits)
@@ -469,7 +472,7 @@ def apply(doc: Dockerfile, ctx: Context) -> Dockerfile:
         problem = shell_problem(doc, stage)
         if problem is not None:
             if any(package_call(c) for x in runs for c in parse_command(x.args).items):
-                ctx.skip(RULE, problem[0], f"{problem[1]}; no cleanup added")
+                ctx.skip(RULE, problem[0], f"{problem[1]}; no cleanup added", actionable=False)
             continue
         env = _stage_env_names(doc, stage)
         state = "unknown"  # of the apt lists, before each RUN

@@ -366,7 +366,8 @@ def apply(doc: Dockerfile, ctx: Context) -> Dockerfile:
     def skip(ins: Instruction, message: str) -> None:
         if (ins.line, message) not in skipped:
             skipped.add((ins.line, message))
-            ctx.skip(RULE, ins, message)
+            # Each reason is a judgement that merging would change the build: nothing for the user to do.
+            ctx.skip(RULE, ins, message, actionable=False)
 
     shipped = {s.index for s in ancestry(doc, doc.stages[-1])} if doc.stages else set()
     for stage in doc.stages:

@@ -115,6 +115,7 @@ class Plan:
     reason: str | None = None
     family: ImageFamily | None = None
     silent: bool = False  # nothing worth reporting (FROM scratch)
+    actionable: bool = False  # the reason asks the user for something (pin a version ...)
 
 
 def plan_tag(image: str, global_args: dict[str, str | None]) -> Plan:
@@ -137,6 +138,7 @@ def plan_tag(image: str, global_args: dict[str, str | None]) -> Plan:
             reason=f"`{image}` names no version (it means `latest`); pin a version such as `{name}:{family.example}` "
             "and dockopt can move it to slim",
             family=family,
+            actionable=True,
         )
     m = _TAG_RE.match(tag)
     if m is None:
@@ -149,11 +151,13 @@ def plan_tag(image: str, global_args: dict[str, str | None]) -> Plan:
                 # Already slim is the goal, not a problem: say nothing about it.
                 return Plan(reason=f"`{image}` {why}", family=family, silent=marker == "slim")
     if version in t.suites or not (version.startswith("$") or family.version.match(version)):
-        return Plan(reason=f"`{image}` names no version (tag `{tag}`); dockopt does not guess one", family=family)
+        return Plan(
+            reason=f"`{image}` names no version (tag `{tag}`); dockopt does not guess one", family=family, actionable=True
+        )
     if version.startswith("$"):
         problem = _check_version_arg(version, global_args, family, image)
         if problem is not None:
-            return Plan(reason=problem, family=family)
+            return Plan(reason=problem, family=family, actionable="already selects" not in problem)
     if not words:
         new = family.slim.format(version=version)
     elif len(words) == 1 and words[0] in t.suites:
@@ -372,15 +376,21 @@ def apply(doc: Dockerfile, ctx: Context) -> Dockerfile:
             RULE,
             ins,
             f"{label} is built FROM stage `{image}`, not from an image; put the slim base on that stage's FROM if it only runs the app",
+            actionable=False,
         )
         return doc
     plan = plan_tag(image, global_arg_defaults(doc))
     if plan.new_tag is None or plan.family is None:
         if plan.reason and not plan.silent:
-            ctx.skip(RULE, ins, plan.reason)
+            ctx.skip(RULE, ins, plan.reason, actionable=plan.actionable)
         return doc
     family = plan.family
     tools: set[str] = set()
+    language_install = None if ctx.unsafe else package_install(stage, family)
+    if language_install is not None:
+        # DO002's to act on: it splits the install into a builder, or says why it did not.
+        ctx.skip(RULE, ins, _install_problem(stage, family, language_install), actionable=False)
+        return doc
     problem = safety_problem(doc, stage, family, plan.new_tag, ctx, tools)
     if problem is not None:
         ctx.skip(RULE, ins, problem)
@@ -451,15 +461,6 @@ def safety_problem(
     t = tables()
     label = _label(stage)
     slim_name = split_reference(stage.base or "")[0] + ":" + new_tag
-    if not ctx.unsafe:
-        install = package_install(stage, family)
-        if install is not None:
-            what = shlex.join([install.name, *install.args[:4]]) + (" …" if len(install.args) > 4 else "")
-            kind = "Python packages" if family.key == "python" else "packages"
-            return (
-                f"{label} installs {kind} ({_line(install.ins)}: `{what}`), which may need the compilers "
-                "of the full image; the multi-stage rule (DO002) moves them to a builder first"
-            )
     installed: set[str] = set()
     for ins in stage.instructions:
         installed |= apt_names(ins)
@@ -480,6 +481,15 @@ def safety_problem(
                         f"install it with apt in this stage ({' or '.join(sorted(providers))}) and dockopt can move it to slim"
                     )
     return _library_problem(doc, stage, installed, slim_name, ctx)
+
+
+def _install_problem(stage: Stage, family: ImageFamily, install: Use) -> str:
+    what = shlex.join([install.name, *install.args[:4]]) + (" …" if len(install.args) > 4 else "")
+    kind = "Python packages" if family.key == "python" else "packages"
+    return (
+        f"{_label(stage)} installs {kind} ({_line(install.ins)}: `{what}`), which may need the compilers "
+        "of the full image; the multi-stage rule (DO002) moves them to a builder first"
+    )
 
 
 def _library_problem(doc: Dockerfile, stage: Stage, installed: set[str], slim_name: str, ctx: Context) -> str | None:
