@@ -9,6 +9,7 @@ randomly and for longer; what it finds is pinned with ``@example``.
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 from hypothesis import settings
@@ -16,6 +17,11 @@ from hypothesis import settings
 settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
 settings.register_profile("fuzz", derandomize=False, database=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# dockopt caches its parser table under $XDG_CACHE_HOME/dockopt. The suite (and the
+# dockopt processes it starts) gets an empty cache of its own, so an earlier run's
+# files cannot answer for a check; a new user's machine has none either.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="dockopt-test-cache-")
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"

@@ -35,7 +35,16 @@ MANIFEST_NAMES = frozenset(
     {"requirements.txt", "constraints.txt", "pyproject.toml", "poetry.lock", "uv.lock", "Pipfile", "Pipfile.lock", "setup.py", "setup.cfg"}
 )
 
-_CODE_EDIT = "\n# dockopt measure: a code-only change to time the rebuild\n"
+
+
+def code_edit() -> str:
+    """A comment line to append to a source file: unique per call, so no build cache has seen it.
+
+    A fixed text would make the "edited" context identical to the one an
+    earlier run built, and the rebuild would come from the cache whether or
+    not the Dockerfile installs its dependencies before the code.
+    """
+    return f"\n# dockopt measure {uuid.uuid4().hex}: a code-only change to time the rebuild\n"
 
 
 @dataclass
@@ -166,7 +175,7 @@ def _rebuild_after_code_change(
         engine.build(dockerfile_text, scratch, tag + "-rebuild", progress=progress)
         target = scratch / edit_file.relative_to(context)
         with target.open("a", encoding="utf-8") as fh:
-            fh.write(_CODE_EDIT)
+            fh.write(code_edit())
         return engine.build(dockerfile_text, scratch, tag + "-rebuild", progress=progress)
 
 

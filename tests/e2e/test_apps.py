@@ -5,6 +5,11 @@ fixtures/apps, build the naive Dockerfile and dockopt's rewrite, run the app's
 smoke check in both (same output, the expected one), compare sizes, and after
 a code-only change check that the rewrite's dependency install is served from
 the build cache.
+
+The cache check has a negative control: the naive Dockerfile, which copies the
+code before installing, must re-run its install after the same kind of edit.
+Each edit is a line no build has seen before (``measure.code_edit``), so an
+earlier run's build cache cannot answer for either side.
 """
 
 from __future__ import annotations
@@ -22,7 +27,12 @@ UNCHANGED = {"already-multistage"}  # already optimal: dockopt must leave it alo
 pytestmark = pytest.mark.docker
 
 
-@pytest.mark.parametrize("app", APPS, ids=lambda a: a.name)
+def _param(app: App) -> object:
+    marks = [pytest.mark.xfail(reason=app.known_failure, strict=True)] if app.known_failure else []
+    return pytest.param(app, id=app.name, marks=marks)
+
+
+@pytest.mark.parametrize("app", [_param(a) for a in APPS])
 def test_rewrite_builds_runs_same_and_is_smaller(engine: Engine, app: App) -> None:
     original = read_exact(app.dockerfile)
     result = dockopt.rewrite(original, context_dir=app.dir)
@@ -30,8 +40,11 @@ def test_rewrite_builds_runs_same_and_is_smaller(engine: Engine, app: App) -> No
         assert not result.changed, result.text
         return
     assert result.changed, f"dockopt found nothing to do; skips: {result.skips}"
+    assert not [s for s in result.skips if s.guard], result.skips
 
-    before = build_and_measure(engine, f"{app.name}-before", original, app.dir, smoke=app.smoke, cold=False)
+    before = build_and_measure(
+        engine, f"{app.name}-before", original, app.dir, smoke=app.smoke, edit_file=app.edit_file, cold=False
+    )
     after = build_and_measure(
         engine, f"{app.name}-after", result.text, app.dir, smoke=app.smoke, edit_file=app.edit_file, cold=False
     )
@@ -40,4 +53,6 @@ def test_rewrite_builds_runs_same_and_is_smaller(engine: Engine, app: App) -> No
     assert app.smoke.matches(before.smoke), f"the original image fails its smoke check: {before.smoke}"
     assert app.smoke.matches(after.smoke), f"the rewritten image fails its smoke check: {after.smoke}\n{result.text}"
     assert after.size_bytes < before.size_bytes, (before.size_bytes, after.size_bytes)
+    # Negative control: the naive file copies the code first, so the same kind of edit re-runs its install.
+    assert before.install_cached_on_rebuild is False, "the cache check cannot fail: the naive install came from cache"
     assert after.install_cached_on_rebuild is True, "a code-only change re-ran the dependency install"

@@ -4,9 +4,9 @@ Lark analyses the grammar: it checks it, resolves the repetitions into
 rules and computes the parse table. Importing lark costs about 40 ms, four
 times a bare Python start, and editors run ``dockopt`` on every save. The
 table itself is plain data. So lark builds it once (on the first run, or
-after the grammar changes) and it is cached as JSON keyed by the grammar's
-checksum. The few lines below run it: shift a token, or reduce a rule and
-follow the goto. It is the same loop as lark's ``ParserState.feed_token``.
+after the grammar changes) and it is cached as JSON keyed by the checksum of the
+grammar and of this module (which writes the table). The few lines below run
+it: shift a token, or reduce a rule and follow the goto. It is the same loop as lark's ``ParserState.feed_token``.
 ``tests/syntax/test_lalr.py`` checks that it builds the same trees as lark's
 own parser.
 
@@ -157,9 +157,18 @@ def cache_dir() -> str:
     return os.path.join(base, "dockopt")
 
 
+def _builder_source() -> bytes:
+    """This module's own source: a table cached by an older ``build_table_data`` must not be read."""
+    try:
+        with open(__file__, "rb") as fh:
+            return fh.read()
+    except OSError:
+        return b""
+
+
 def load_table(grammar: str, cache: str | None = None) -> Table:
     """The table for ``grammar``, from the cache when it has one for this exact grammar text."""
-    checksum = zlib.crc32(grammar.encode("utf-8"))
+    checksum = zlib.crc32(grammar.encode("utf-8") + _builder_source())
     folder = cache if cache is not None else cache_dir()
     path = os.path.join(folder, f"lalr-{checksum:08x}-{len(grammar)}.json")
     try:
