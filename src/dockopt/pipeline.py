@@ -24,7 +24,6 @@ from .syntax import Dockerfile, ParseError, parse, reading
 
 MAX_ROUNDS = 6
 
-_SUPPRESS_RE = re.compile(r"#\s*dockopt:\s*ignore\s*=\s*([A-Za-z0-9_,\- ]+)")
 _SKIP_FILE_RE = re.compile(r"^\s*#\s*dockopt:\s*skip-file\s*$", re.M)
 
 
@@ -71,7 +70,7 @@ def rewrite(
         before = doc.to_source()
         round_skips: list[Skip] = []
         for rule in rules:
-            ctx = Context(unsafe=unsafe, layout=layout, context_dir=context_dir, suppressed=suppressions(doc))
+            ctx = Context(unsafe=unsafe, layout=layout, context_dir=context_dir)
             new = rule.apply(doc, ctx)
             problems = guard(doc, new, rule) if new is not doc else []
             if problems:
@@ -138,17 +137,3 @@ def select_rules(select: Iterable[str] | None, ignore: Iterable[str]) -> list[Ru
     chosen = list(RULES) if select is None else [r for r in RULES if r in set(resolve(select))]
     dropped = set(resolve(ignore))
     return [r for r in chosen if r not in dropped]
-
-
-def suppressions(doc: Dockerfile) -> dict[int, frozenset[str]]:
-    """``# dockopt: ignore=DO003,run-merge`` in the comments above an instruction."""
-    out: dict[int, frozenset[str]] = {}
-    for ins in doc.instructions:
-        ids: set[str] = set()
-        for t in ins.leading:
-            m = _SUPPRESS_RE.search(t.text)
-            if m:
-                ids.update(x.strip() for x in m.group(1).split(",") if x.strip())
-        if ids:
-            out[id(ins)] = frozenset(ids)
-    return out

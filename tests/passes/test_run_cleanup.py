@@ -7,7 +7,6 @@ import pytest
 import dockopt
 from dockopt.passes import run_cleanup
 from dockopt.passes.base import Context
-from dockopt.pipeline import suppressions
 from dockopt.syntax import parse
 from tests.passes.harness import check_invariants
 
@@ -16,7 +15,7 @@ RULE = run_cleanup.RULE
 
 def apply(text: str) -> tuple[str, Context]:
     doc = parse(text)
-    ctx = Context(suppressed=suppressions(doc))
+    ctx = Context()
     new = RULE.apply(doc, ctx)
     if new.to_source() == text:
         assert new is doc, "a pass that changes nothing returns the same tree"

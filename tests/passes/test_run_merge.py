@@ -13,7 +13,6 @@ import dockopt
 from dockopt.model.shell import parse_command
 from dockopt.passes import run_merge
 from dockopt.passes.base import Context
-from dockopt.pipeline import suppressions
 from dockopt.syntax import parse
 from tests.passes.harness import check_invariants
 
@@ -22,7 +21,7 @@ RULE = run_merge.RULE
 
 def apply(text: str) -> tuple[str, Context]:
     doc = parse(text)
-    ctx = Context(suppressed=suppressions(doc))
+    ctx = Context()
     new = RULE.apply(doc, ctx)
     return new.to_source(), ctx
 

@@ -10,6 +10,7 @@ the line it is about.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,14 +59,13 @@ class Context:
     unsafe: bool = False
     layout: Literal["venv", "user"] = "venv"
     context_dir: Path | None = None
-    suppressed: dict[int, frozenset[str]] = field(default_factory=dict)  # id(instruction) -> rule ids
     changes: list[Change] = field(default_factory=list)
     skips: list[Skip] = field(default_factory=list)
 
     def allowed(self, rule: Rule, *instructions: Instruction) -> bool:
         """False when an inline ``# dockopt: ignore=`` names this rule on any of the instructions."""
         for ins in instructions:
-            ids = self.suppressed.get(id(ins))
+            ids = suppressed_rules(ins)
             if ids and (rule.id in ids or rule.name in ids or "all" in ids):
                 return False
         return True
@@ -77,7 +77,44 @@ class Context:
         self.skips.append(Skip(rule.id, ins.line if ins is not None else None, message, actionable))
 
 
+_SUPPRESS_RE = re.compile(r"#\s*dockopt:\s*ignore\s*=\s*([A-Za-z0-9_,\- ]+)")
+
+
+def suppressed_rules(ins: Instruction) -> frozenset[str]:
+    """The rules ``# dockopt: ignore=DO003,run-merge`` in the comments above ``ins`` names."""
+    ids: set[str] = set()
+    for t in ins.leading:
+        m = _SUPPRESS_RE.search(t.text)
+        if m:
+            ids.update(x.strip() for x in m.group(1).split(",") if x.strip())
+    return frozenset(ids)
+
+
 PassFn = Callable[[Dockerfile, Context], Dockerfile]
+
+
+def closing_open_end(apply: PassFn) -> PassFn:
+    """Run ``apply`` on the file with an open continuation at its end closed.
+
+    ``RUN a \\`` as a file's last line reads as ``RUN a``; a pass that appends
+    to RUN text (merging, cleanup) can only extend it once the dangling escape
+    is gone. The closed line is kept only if the pass edited that instruction;
+    otherwise the file's last line stays exactly as written.
+    """
+
+    def wrapped(doc: Dockerfile, ctx: Context) -> Dockerfile:
+        work = doc.with_closed_end()
+        out = apply(work, ctx)
+        if work is doc or out is work:
+            return doc if out is work else out
+        if out.instructions and out.instructions[-1] is work.instructions[-1] and out.trailing == work.trailing:
+            return out.with_changes(instructions=(*out.instructions[:-1], doc.instructions[-1]), trailing=doc.trailing)
+        return out
+
+    wrapped.__name__ = getattr(apply, "__name__", "apply")
+    wrapped.__module__ = getattr(apply, "__module__", __name__)
+    wrapped.__doc__ = apply.__doc__
+    return wrapped
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ from ..model.packages import PackageInstall, package_call
 from ..model.shell import CommandList, SimpleCommand, _Lexer, parse_command
 from ..style import Style
 from ..syntax import Dockerfile, Instruction, Stage
-from .base import Context, Rule
+from .base import Context, Rule, closing_open_end
 from .run_merge import ancestry, children, joinable_body, rebuild_run, shell_problem, tail_problem
 
 #: apt actions that read /var/lib/apt/lists (they fail or find nothing without it).
@@ -523,7 +523,7 @@ RUN apt-get update && \\
     rm -rf /var/lib/apt/lists/*
 RUN pip install --no-cache-dir -r requirements.txt
 """,
-    apply=apply,
+    apply=closing_open_end(apply),
     notes="""\
 Leaves a RUN alone when it already cleans up (any spelling of the rm,
 `--no-cache-dir`, `clean all`), when a `--mount=type=cache` holds that cache

@@ -72,7 +72,7 @@ from ..model.packages import package_call
 from ..model.shell import CommandList, SimpleCommand, parse_command
 from ..style import Style
 from ..syntax import Dockerfile, Instruction, Stage, Trivia
-from .base import Context, Rule
+from .base import Context, Rule, closing_open_end
 
 #: Shells whose ``-c`` text uses POSIX ``&&``/``;``/``|`` semantics.
 POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash"})
@@ -454,7 +454,7 @@ RUN apt-get update && \\
     apt-get install -y libpq-dev && \\
     pip install --upgrade pip
 """,
-    apply=apply,
+    apply=closing_open_end(apply),
     notes="""\
 Merges in the final stage and the stages it is built FROM, whose layers
 ship; builder stages keep their RUNs apart (finer caching, nothing to gain

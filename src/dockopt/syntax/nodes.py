@@ -614,6 +614,19 @@ class Dockerfile(Record):
                 return self.with_changes(trailing=ins.leading + self.trailing).with_instructions(rest)
         return self.with_instructions(rest)
 
+    def with_closed_end(self) -> Dockerfile:
+        """The file with its last instruction's open continuation closed (see :meth:`Instruction.closed`).
+
+        BuildKit reads the same file. The comment and blank lines the
+        continuation swallowed become the file's trailing lines, and a last
+        line without a line ending keeps going without one.
+        """
+        last = self.instructions[-1] if self.instructions else None
+        if last is None or not last.open_continuation:
+            return self
+        closed, moved = last.closed("")
+        return self.with_changes(instructions=(*self.instructions[:-1], closed), trailing=moved + self.trailing)
+
     def move(self, ins: Instruction, *, before: Instruction) -> Dockerfile:
         """Move ``ins`` (with its comments) above ``before``."""
         rest = [x for x in self.instructions if x is not ins]
