@@ -23,6 +23,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import dockerfile
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -249,3 +250,35 @@ def test_golden_inputs_in_every_style(case: Case) -> None:
                 check_same_rewrite(text, variant, **case.options)
             except AssertionError as exc:
                 raise AssertionError(f"style {name}: {exc}") from None
+
+
+def _cut_after_install(text: str) -> str | None:
+    """The file up to the end of its last dependency-install RUN (the shape the issue reported)."""
+    doc = parse(text)
+    installs = [
+        ins
+        for ins in doc.instructions
+        if ins.keyword == "RUN" and re.search(r"\b(pip3?|poetry|pipenv|uv)\b.*\b(install|sync)\b", ins.logical)
+    ]
+    if not installs or installs[-1].end_line is None:
+        return None
+    return "".join(_lines(text)[: installs[-1].end_line])
+
+
+@pytest.mark.parametrize("app", APPS, ids=lambda a: a.name)
+def test_app_cut_after_its_install_with_an_open_continuation(app: Any) -> None:
+    """``RUN pip install ... \\`` as the last line: the split's runtime stage must be a stage for BuildKit."""
+    cut = _cut_after_install(read_exact(app.dockerfile))
+    if cut is None:
+        pytest.skip("no install RUN")
+    variant = open_continuation_at_end(cut)
+    assert variant is not None
+    check_same_rewrite(cut, variant, context_dir=app.dir)
+    # The split alone, without the rules that may close the RUN for their own edits first.
+    for options in ({}, {"select": ["multi-stage", "slim-base"]}):
+        result = dockopt.rewrite(variant, context_dir=app.dir, **options)
+        assert not [s for s in result.skips if s.guard], result.skips
+        want = dockopt.rewrite(cut, context_dir=app.dir, **options)
+        assert sorted(c.rule for c in result.changes) == sorted(c.rule for c in want.changes)
+        buildkit_froms = [c for c in dockerfile.parse_string(result.text) if c.cmd.upper() == "FROM"]
+        assert len(buildkit_froms) == len(parse(result.text).stages) == len(parse(want.text).stages)
