@@ -521,6 +521,12 @@ class App:
     #: ``[expect] known_failure``: why the e2e test is expected to fail for this app today
     #: (it runs as a strict xfail, so the suite goes red when the cause is fixed).
     known_failure: str | None = None
+    #: ``[expect] rewrite``: "smaller" (dockopt rewrites it and the image shrinks), "not-larger"
+    #: (a file already in good shape: any rewrite must not grow it), "unchanged" (left alone).
+    rewrite: Literal["smaller", "not-larger", "unchanged"] = "smaller"
+    #: ``[expect] naive_reinstalls``: the negative control of the cache check, that the naive
+    #: file re-runs its install after a code edit (false for a file that already installs first).
+    naive_reinstalls: bool = True
 
 
 def _str_list(value: object, where: str) -> tuple[str, ...]:
@@ -564,9 +570,20 @@ def load_app(path: Path) -> App:
             raise ValueError(f"{where}: {required.name} not found in {app_dir}")
     description = data.get("description", "")
     expect_raw = data.get("expect", {})
-    known_failure = expect_raw.get("known_failure") if isinstance(expect_raw, dict) else None
+    if not isinstance(expect_raw, dict):
+        raise ValueError(f"{where}: [expect] must be a table")
+    unknown = set(expect_raw) - {"known_failure", "rewrite", "naive_reinstalls"}
+    if unknown:
+        raise ValueError(f"{where}: unknown [expect] keys: {', '.join(sorted(unknown))}")
+    known_failure = expect_raw.get("known_failure")
     if known_failure is not None and not isinstance(known_failure, str):
         raise ValueError(f"{where}: expect.known_failure must be a string (the reason)")
+    rewrite = expect_raw.get("rewrite", "smaller")
+    if rewrite not in ("smaller", "not-larger", "unchanged"):
+        raise ValueError(f"{where}: expect.rewrite must be 'smaller', 'not-larger' or 'unchanged', not {rewrite!r}")
+    naive_reinstalls = expect_raw.get("naive_reinstalls", True)
+    if not isinstance(naive_reinstalls, bool):
+        raise ValueError(f"{where}: expect.naive_reinstalls must be true or false")
     return App(
         name=app_dir.name,
         dir=app_dir,
@@ -576,6 +593,8 @@ def load_app(path: Path) -> App:
         edit_file=edit_file,
         description=description if isinstance(description, str) else "",
         known_failure=known_failure,
+        rewrite=rewrite,
+        naive_reinstalls=naive_reinstalls,
     )
 
 
