@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from .model.context import BuildContext
 from .model.image import runtime_config
 from .passes import RULES, resolve
 from .passes.base import Change, Context, Rule, Skip
@@ -64,13 +65,14 @@ def rewrite(
     if _SKIP_FILE_RE.search("".join(t.text for ins in doc.instructions for t in ins.leading) + "".join(t.text for t in doc.directives)):
         return RewriteResult(text, text, skipped_file=True)
     rules = [r for r in select_rules(select, ignore) if unsafe or r.safety == "safe"]
+    build_context = BuildContext(context_dir)  # read once for every rule and round
     result = RewriteResult(text, text)
     seen_changes: set[tuple[str, int | None, str]] = set()
     for _ in range(MAX_ROUNDS):
         before = doc.to_source()
         round_skips: list[Skip] = []
         for rule in rules:
-            ctx = Context(unsafe=unsafe, layout=layout, context_dir=context_dir)
+            ctx = Context(unsafe=unsafe, layout=layout, context_dir=context_dir, build_context=build_context)
             new = rule.apply(doc, ctx)
             problems = guard(doc, new, rule) if new is not doc else []
             if problems:

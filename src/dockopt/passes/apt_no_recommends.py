@@ -17,20 +17,19 @@ is Windows.
 
 from __future__ import annotations
 
-from ..model.packages import package_call
-from ..model.shell import parse_command
+from ..model.analysis import Analysis
+from ..model.runs import script
 from ..syntax import Dockerfile, Instruction, Stage
 from .base import Context, Rule
-from .run_cleanup import flag_insertion, heredoc_calls
-from .run_merge import ancestry, shell_problem
+from .runtext import flag_insertion
 
 FLAG = "--no-install-recommends"
 _CHOSEN = ("--no-install-recommends", "--install-recommends")
 
 
-def _configured(doc: Dockerfile, stage: Stage, upto: Instruction) -> bool:
+def _configured(model: Analysis, stage: Stage, upto: Instruction) -> bool:
     """Whether this RUN or an earlier one of the stage (or its ancestors) sets APT::Install-Recommends."""
-    for s in ancestry(doc, stage):
+    for s in model.graph.ancestry(stage):
         for ins in s.instructions:
             if ins.keyword == "RUN" and "apt::install-recommends" in ins.text.lower():
                 return True
@@ -40,14 +39,15 @@ def _configured(doc: Dockerfile, stage: Stage, upto: Instruction) -> bool:
 
 
 def _installs(ins: Instruction) -> bool:
-    return any(c.manager == "apt" and c.action == "install" for c in heredoc_calls(ins))
+    return any(c.manager == "apt" and c.action == "install" for _, c in script(ins).all_calls)
 
 
 def apply(doc: Dockerfile, ctx: Context) -> Dockerfile:
+    model = ctx.model(doc)
     out = doc
     for stage in doc.stages:
         runs = [x for x in stage.instructions if x.keyword == "RUN" and ctx.allowed(RULE, x)]
-        problem = shell_problem(doc, stage)
+        problem = model.shell_problem(stage)
         if problem is not None:
             if any(_installs(x) for x in runs):
                 ctx.skip(RULE, problem[0], f"{problem[1]}; {FLAG} not added")
@@ -58,18 +58,17 @@ def apply(doc: Dockerfile, ctx: Context) -> Dockerfile:
                     form = "runs its commands from a heredoc" if ins.heredocs else "is in exec (JSON) form"
                     ctx.skip(RULE, ins, f"RUN at line {ins.line} {form}; add {FLAG} by hand")
                 continue
-            cl = parse_command(ins.args)
+            cl = model.script(ins).commands
             edits: list[tuple[int, int, str]] = []
             messages: list[str] = []
-            for cmd in cl.items:
-                call = package_call(cmd)
-                if call is None or call.manager != "apt" or call.action != "install":
+            for cmd, call in model.script(ins).calls:
+                if call.manager != "apt" or call.action != "install":
                     continue
                 if call.has_option(*_CHOSEN):
                     continue
                 if any("install-recommends" in value.lower() for _, value in call.option_values):
                     continue
-                if _configured(doc, stage, ins):
+                if _configured(model, stage, ins):
                     continue
                 found = flag_insertion(ins, cl, cmd, call, FLAG)
                 if isinstance(found, str):

@@ -16,9 +16,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from ..model.analysis import Analysis, analyse
+from ..model.context import BuildContext
 from ..syntax import Dockerfile, Instruction
 
 Safety = Literal["safe", "unsafe"]
+
+
+class Decline(Exception):
+    """A rule cannot show that a rewrite is safe (or that it pays): it skips with this reason.
+
+    ``ins`` is the instruction the reason is about; ``actionable`` is False
+    when the reason asks nothing of the user (see :class:`Skip`).
+    """
+
+    def __init__(self, ins: Instruction | None, message: str, *, actionable: bool = True) -> None:
+        super().__init__(message)
+        self.ins = ins
+        self.message = message
+        self.actionable = actionable
 
 
 @dataclass(frozen=True)
@@ -61,6 +77,24 @@ class Context:
     context_dir: Path | None = None
     changes: list[Change] = field(default_factory=list)
     skips: list[Skip] = field(default_factory=list)
+    build_context: BuildContext | None = None  # one reader per rewrite; made from context_dir when not given
+
+    def __post_init__(self) -> None:
+        if self.build_context is None:
+            self.build_context = BuildContext(self.context_dir)
+
+    @property
+    def context(self) -> BuildContext:
+        assert self.build_context is not None
+        return self.build_context
+
+    def model(self, doc: Dockerfile) -> Analysis:
+        """The semantic model of ``doc`` (computed once per tree)."""
+        return analyse(doc, self.context)
+
+    def decline(self, rule: Rule, exc: Decline, fallback: Instruction | None = None) -> None:
+        """Record a :class:`Decline` as a skip."""
+        self.skip(rule, exc.ins or fallback, exc.message, actionable=exc.actionable)
 
     def allowed(self, rule: Rule, *instructions: Instruction) -> bool:
         """False when an inline ``# dockopt: ignore=`` names this rule on any of the instructions."""

@@ -30,236 +30,50 @@ A ``sudo apt-get``/``sudo yum`` install gets its cleanup run with ``sudo`` too.
 
 from __future__ import annotations
 
-import shlex
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from ..model.packages import PackageInstall, package_call
-from ..model.shell import CommandList, SimpleCommand, _Lexer, parse_command
+from ..model import apt
+from ..model.analysis import Analysis
+from ..model.packages import PackageInstall
+from ..model.runs import script
+from ..model.shell import CommandList, SimpleCommand, parse_command
 from ..style import Style
 from ..syntax import Dockerfile, Instruction, Stage
 from .base import Context, Rule, closing_open_end
-from .run_merge import ancestry, children, joinable_body, rebuild_run, shell_problem, tail_problem
+from .runtext import flag_insertion, joinable_body, rebuild_run, tail_problem
 
-#: apt actions that read /var/lib/apt/lists (they fail or find nothing without it).
-APT_NEEDS_LISTS = frozenset(
-    {"install", "reinstall", "build-dep", "upgrade", "dist-upgrade", "full-upgrade", "source", "download", "satisfy"}
-)
-APT_LISTS = "/var/lib/apt/lists"
-APT_RM = "rm -rf /var/lib/apt/lists/*"
 _PRIVILEGE_WRAPPERS = ("sudo", "doas")
 
 
 # --------------------------------------------------------------------------
-# Helpers shared with apt-no-recommends
+# apt list bookkeeping (the events and states are the model's: model/apt.py)
 # --------------------------------------------------------------------------
 
 
-def cache_mount_targets(ins: Instruction) -> list[str]:
-    """Targets of the RUN's ``--mount=type=cache,...`` flags."""
-    out = []
-    for flag in ins.flags:
-        if flag.name != "mount" or not flag.value:
-            continue
-        fields = dict(part.partition("=")[::2] for part in flag.value.split(","))
-        if fields.get("type") != "cache":
-            continue
-        target = fields.get("target") or fields.get("dst") or fields.get("destination")
-        if target:
-            out.append(target.rstrip("/") or "/")
-    return out
-
-
-def _under(path: str, roots: Iterable[str]) -> bool:
-    return any(path == r or path.startswith(r + "/") for r in roots)
-
-
-def action_end(cmd: SimpleCommand, call: PackageInstall) -> int | None:
-    """Offset in ``cmd.raw`` just after the action word (``install``/``add``), or None if unclear.
-
-    Word spans come from the shell model's own lexer; the action is the first
-    word after the program that spells it, and it must not also be the value
-    of an option (``--log install install`` is left to a human).
-    """
-    lexer = _Lexer(cmd.raw)
-    lexer.run()
-    if lexer.complex:
-        return None
-    tokens = [t for t in lexer.tokens if t.kind == "word"]
-    if len(tokens) != len(cmd.assignments) + len(cmd.words):
-        return None
-    tokens = tokens[len(cmd.assignments) :]
-    if tuple(t.value for t in tokens) != cmd.words or cmd.program is None:
-        return None
-    action = call.action.split()
-    if any(value in action for _, value in call.option_values):
-        return None
-    program = len(cmd.words) - len(cmd.args) - 1
-    for i in range(program + 1, len(cmd.words) - len(action) + 1):
-        if list(cmd.words[i : i + len(action)]) == action:
-            return tokens[i + len(action) - 1].end
-    return None
-
-
-def unambiguous(cl: CommandList, cmd: SimpleCommand) -> bool:
-    """Whether ``cmd`` can be edited in place: simple text, or a compound whose part reads the same alone."""
-    if not cl.complex:
-        return True
-    alone = parse_command(cmd.raw)
-    return not alone.complex and len(alone.items) == 1 and alone.items[0].words == cmd.words
-
-
-def flag_insertion(
-    ins: Instruction, cl: CommandList, cmd: SimpleCommand, call: PackageInstall, flag: str
-) -> tuple[int, int, str] | str:
-    """The ``edit_args`` span inserting `` flag`` after the action of ``call``, or why not."""
-    what = f"`{call.tool} {call.action}`"
-    if not unambiguous(cl, cmd):
-        return (
-            f"RUN at line {ins.line} runs {what} inside shell text dockopt cannot read unambiguously; "
-            f"add {flag} by hand"
-        )
-    end = action_end(cmd, call)
-    if end is None:
-        return f"RUN at line {ins.line}: cannot tell where the action of {what} is; add {flag} by hand"
-    pos = cmd.start + end
-    return (pos, pos, f" {flag}")
-
-
-def script_texts(ins: Instruction) -> tuple[list[str], bool]:
-    """Shell texts a RUN (or ONBUILD RUN) runs, and whether they are only a best guess.
-
-    Shell form gives its text; heredoc bodies and exec-form arguments (each
-    element that looks like a script too) are a best guess.
-    """
-    if ins.keyword == "ONBUILD":
-        child = ins.onbuild_child
-        if child is None or child.keyword != "RUN":
-            return [], False
-        texts, _ = script_texts(child)
-        return texts, True
-    if ins.keyword != "RUN":
-        return [], False
-    if ins.heredocs:
-        return [ins.args, *(h.content for h in ins.heredocs)], True
-    argv = ins.json_args
-    if argv is not None:
-        return [" ".join(shlex.quote(a) for a in argv), *(a for a in argv if " " in a)], True
-    return [ins.args], False
-
-
-def heredoc_calls(ins: Instruction) -> list[PackageInstall]:
-    """Package calls a heredoc or exec-form RUN makes, as far as can be read."""
-    texts, _ = script_texts(ins)
-    out = []
-    for text in texts:
-        for cmd in parse_command(text).items:
-            call = package_call(cmd)
-            if call is not None:
-                out.append(call)
-    return out
-
-
-# --------------------------------------------------------------------------
-# apt list bookkeeping
-# --------------------------------------------------------------------------
-
-
-def _removes_lists(cmd: SimpleCommand) -> bool:
-    """``rm -rf /var/lib/apt/lists/*`` in any spelling (or find/rm of the folder or a parent)."""
-    for word in cmd.args:
-        path = word.rstrip("*").rstrip("/")
-        if path and (path.startswith(APT_LISTS) or path in ("/var/lib/apt", "/var/lib")):
-            return True
-    return False
-
-
-def _apt_cache_mounted(ins: Instruction) -> bool:
-    """Whether a cache mount holds apt's lists or archives for this RUN."""
-    return any(
-        _under(m, ("/var/lib/apt", "/var/cache/apt")) or m in ("/var/lib", "/var/cache", "/var")
-        for m in cache_mount_targets(ins)
-    )
-
-
-def _apt_events(ins: Instruction) -> list[str]:
-    """What a RUN does to the apt lists, in order: ``update``, ``need``, ``remove``.
-
-    Best-guess texts (compound, heredoc, exec form, ONBUILD) never count an
-    update (it may not run), so a later install there always counts as a need.
-    A RUN with a cache mount on apt's folders does nothing to the image's lists.
-    """
-    target = ins.onbuild_child if ins.keyword == "ONBUILD" else ins
-    if target is not None and _apt_cache_mounted(target):
-        return []  # the lists this RUN reads and writes live in the cache mount, not the image
-    texts, guess = script_texts(ins)
-    events: list[str] = []
-    for text in texts:
-        cl = parse_command(text)
-        unsure = guess or cl.complex
-        for cmd in cl.items:
-            call = package_call(cmd)
-            if call is not None and call.manager == "apt":
-                if call.action == "update":
-                    if not unsure:
-                        events.append("update")
-                elif call.action in APT_NEEDS_LISTS:
-                    events.append("need")
-            elif cmd.name == "apt-cache":
-                events.append("need")
-            elif cmd.name in ("rm", "find") and _removes_lists(cmd):
-                events.append("remove")
-    return events
-
-
-def _walk(events_of: Sequence[Instruction], state: str) -> tuple[str, Instruction | None]:
-    """Run apt-list events from ``state``; the first instruction that needs absent lists, if any."""
-    for ins in events_of:
-        for event in _apt_events(ins):
-            if event == "update":
-                state = "present"
-            elif event == "remove":
-                state = "removed"
-            elif state == "removed":
-                return state, ins
-    return state, None
-
-
-def _lists_after(ins: Instruction, state: str) -> str:
-    """The state of the apt lists after ``ins`` ran from ``state``."""
-    for event in _apt_events(ins):
-        if event == "update":
-            state = "present"
-        elif event == "remove":
-            state = "removed"
-    return state
-
-
-def _needs_lists_later(doc: Dockerfile, stage: Stage, after: Instruction) -> Instruction | None:
+def _needs_lists_later(model: Analysis, stage: Stage, after: Instruction) -> Instruction | None:
     """The first later RUN that would run an apt install with the lists gone, if any."""
     body = list(stage.instructions)
     index = next(i for i, x in enumerate(body) if x is after)
-    onbuild = [x for x in body if x.keyword == "ONBUILD"]
-    for trigger in onbuild:  # ONBUILD triggers run in a later build, after all of this one
-        _, hit = _walk([trigger], "removed")
+    for trigger in (x for x in body if x.keyword == "ONBUILD"):  # they run in a later build, after all of this one
+        _, hit = apt.first_unmet([trigger], "removed")
         if hit is not None:
             return hit
-    state, hit = _walk([x for x in body[index + 1 :] if x.keyword == "RUN"], "removed")
+    state, hit = apt.first_unmet([x for x in body[index + 1 :] if x.keyword == "RUN"], "removed")
     if hit is not None:
         return hit
-    return _needs_lists_in_children(doc, stage, state)
+    return _needs_lists_in_children(model, stage, state)
 
 
-def _needs_lists_in_children(doc: Dockerfile, stage: Stage, state: str) -> Instruction | None:
-    for child in children(doc, stage):
+def _needs_lists_in_children(model: Analysis, stage: Stage, state: apt.ListsState) -> Instruction | None:
+    for child in model.graph.children(stage):
         for trigger in (x for x in child.instructions if x.keyword == "ONBUILD"):
-            _, hit = _walk([trigger], "removed")
+            _, hit = apt.first_unmet([trigger], "removed")
             if hit is not None:
                 return hit
-        end, hit = _walk([x for x in child.instructions if x.keyword == "RUN"], state)
+        end, hit = apt.first_unmet([x for x in child.instructions if x.keyword == "RUN"], state)
         if hit is not None:
             return hit
-        hit = _needs_lists_in_children(doc, child, end)
+        hit = _needs_lists_in_children(model, child, end)
         if hit is not None:
             return hit
     return None
@@ -288,9 +102,9 @@ class _Plan:
     skips: list[tuple[str, bool]] = field(default_factory=list)  # (message, actionable)
 
 
-def _stage_env_names(doc: Dockerfile, stage: Stage) -> set[str]:
+def _stage_env_names(model: Analysis, stage: Stage) -> set[str]:
     names: set[str] = set()
-    for s in ancestry(doc, stage):
+    for s in model.graph.ancestry(stage):
         for ins in s.instructions:
             if ins.keyword == "ENV":
                 names.update(k for k, _ in ins.env_pairs)
@@ -303,7 +117,7 @@ def _plan_flags(
     ins: Instruction, cl: CommandList, calls: list[tuple[SimpleCommand, PackageInstall]], env: set[str], plan: _Plan
 ) -> None:
     """(b) pip --no-cache-dir, (c) apk --no-cache, (e) uv pip --no-cache."""
-    mounts = cache_mount_targets(ins)
+    mounts = apt.cache_mount_targets(ins)
 
     def moved_cache(*names: str) -> bool:
         # A cache mount plus a cache folder moved by the environment: the mount may well hold it.
@@ -330,7 +144,7 @@ def _plan_flags(
         elif call.manager == "apk" and call.action == "add":
             if call.has_option("--no-cache", "--cache-dir"):
                 continue
-            if any(_under(m, ("/var/cache/apk", "/etc/apk/cache")) for m in mounts):
+            if any(apt.under_any(m, ("/var/cache/apk", "/etc/apk/cache")) for m in mounts):
                 continue
             if any(c.name == "rm" and any(w.startswith("/var/cache/apk") for w in c.args) for c in cl.items):
                 continue
@@ -346,7 +160,7 @@ def _plan_flags(
 
 
 def _plan_apt(
-    doc: Dockerfile,
+    model: Analysis,
     stage: Stage,
     ins: Instruction,
     calls: list[tuple[SimpleCommand, PackageInstall]],
@@ -355,18 +169,18 @@ def _plan_apt(
     plan: _Plan,
 ) -> None:
     """(a) rm -rf /var/lib/apt/lists/* at the end."""
-    apt = [(cmd, call) for cmd, call in calls if call.manager == "apt"]
-    needs = [(cmd, call) for cmd, call in apt if call.action in APT_NEEDS_LISTS]
+    apt_calls = [(cmd, call) for cmd, call in calls if call.manager == "apt"]
+    needs = [(cmd, call) for cmd, call in apt_calls if call.action in apt.APT_NEEDS_LISTS]
     if not needs:
         return
-    if not any(call.action == "update" for _, call in apt) and state != "present":
+    if not any(call.action == "update" for _, call in apt_calls) and state != "present":
         return  # no update in this stage: there are no lists of ours to remove
-    last = next(i for i, item in enumerate(cl.items) if item is apt[-1][0])
-    if any(cmd.name in ("rm", "find") and _removes_lists(cmd) for cmd in cl.items[last + 1 :]):
+    last = next(i for i, item in enumerate(cl.items) if item is apt_calls[-1][0])
+    if any(apt.removes_lists(cmd) for cmd in cl.items[last + 1 :]):
         return
-    if _apt_cache_mounted(ins):
+    if apt.cache_mounted(ins):
         return
-    later = _needs_lists_later(doc, stage, ins)
+    later = _needs_lists_later(model, stage, ins)
     if later is not None:
         what = "an ONBUILD trigger" if later.keyword == "ONBUILD" else "the RUN"
         plan.skips.append(
@@ -378,8 +192,8 @@ def _plan_apt(
         )
         return
     cmd, call = needs[-1]
-    plan.appends.append(_privilege_prefix(cmd) + APT_RM)
-    plan.messages.append(f"added `{APT_RM}` after `{call.tool} {call.action}` in RUN at line {ins.line}")
+    plan.appends.append(_privilege_prefix(cmd) + apt.APT_RM)
+    plan.messages.append(f"added `{apt.APT_RM}` after `{call.tool} {call.action}` in RUN at line {ins.line}")
 
 
 def _plan_yum(
@@ -398,7 +212,7 @@ def _plan_yum(
         c.name == "rm" and any(w.startswith(("/var/cache/yum", "/var/cache/dnf")) for w in c.args) for c in cl.items
     ):
         return
-    if any(_under(m, ("/var/cache/yum", "/var/cache/dnf", "/var/cache/libdnf5")) for m in cache_mount_targets(ins)):
+    if any(apt.under_any(m, ("/var/cache/yum", "/var/cache/dnf", "/var/cache/libdnf5")) for m in apt.cache_mount_targets(ins)):
         return
     cmd, call = installs[-1]
     clean = f"{call.tool} clean all"
@@ -407,15 +221,15 @@ def _plan_yum(
 
 
 def _clean_run(
-    doc: Dockerfile, stage: Stage, ins: Instruction, state: str, env: set[str], style: Style, ctx: Context
+    model: Analysis, stage: Stage, ins: Instruction, state: str, env: set[str], style: Style, ctx: Context
 ) -> Instruction:
-    cl = parse_command(ins.args)
-    calls = [(cmd, call) for cmd in cl.items if (call := package_call(cmd)) is not None]
+    cl = model.script(ins).commands
+    calls = list(model.script(ins).calls)
     if not calls:
         return ins
     plan = _Plan()
     _plan_flags(ins, cl, calls, env, plan)
-    _plan_apt(doc, stage, ins, calls, cl, state, plan)
+    _plan_apt(model, stage, ins, calls, cl, state, plan)
     _plan_yum(ins, cl, calls, plan)
     appends_wanted = len(plan.appends)
     if plan.appends:
@@ -452,7 +266,7 @@ def _clean_run(
 
 def _skip_unreadable(ins: Instruction, ctx: Context) -> None:
     """Heredoc and exec-form RUNs are never edited; say so when they install something we would clean."""
-    calls = [c for c in heredoc_calls(ins) if c.is_install and c.manager in ("apt", "apk", "yum", "pip", "uv")]
+    calls = [c for _, c in script(ins).all_calls if c.is_install and c.manager in ("apt", "apk", "yum", "pip", "uv")]
     if not calls:
         return
     if ins.heredocs:
@@ -464,27 +278,29 @@ def _skip_unreadable(ins: Instruction, ctx: Context) -> None:
 
 def apply(doc: Dockerfile, ctx: Context) -> Dockerfile:
     style = Style.detect(doc)
+    model = ctx.model(doc)
     out = doc
     for stage in doc.stages:
         runs = [x for x in stage.instructions if x.keyword == "RUN"]
         if not runs:
             continue
-        problem = shell_problem(doc, stage)
+        problem = model.shell_problem(stage)
         if problem is not None:
-            if any(package_call(c) for x in runs for c in parse_command(x.args).items):
+            if any(model.script(x).calls for x in runs):
                 ctx.skip(RULE, problem[0], f"{problem[1]}; no cleanup added", actionable=False)
             continue
-        env = _stage_env_names(doc, stage)
-        state = "unknown"  # of the apt lists, before each RUN
+        env = _stage_env_names(model, stage)
+        # The lists this stage downloaded itself (a parent's lists are in the parent's layers).
+        state: apt.ListsState = "unknown"
         for ins in runs:
             if ctx.allowed(RULE, ins):
                 if ins.heredocs or not ins.is_shell_form:
                     _skip_unreadable(ins, ctx)
                 else:
-                    new = _clean_run(doc, stage, ins, state, env, style, ctx)
+                    new = _clean_run(model, stage, ins, state, env, style, ctx)
                     if new is not ins:
                         out = out.replace(ins, new)
-            state = _lists_after(ins, state)
+            state = apt.after(ins, state)
     return out
 
 

@@ -64,176 +64,14 @@ stages whose ``SHELL`` is not sh/bash/dash/ash, and Windows stages.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..model.packages import package_call
-from ..model.shell import CommandList, SimpleCommand, parse_command
+from ..model.runs import script
+from ..model.shell import CommandList, SimpleCommand
 from ..style import Style
-from ..syntax import Dockerfile, Instruction, Stage, Trivia
+from ..syntax import Dockerfile, Instruction
 from .base import Context, Rule, closing_open_end
-
-#: Shells whose ``-c`` text uses POSIX ``&&``/``;``/``|`` semantics.
-POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash"})
-
-_WINDOWS_MARKERS = ("windows", "nanoserver", "servercore", "mcr.microsoft.com/powershell")
-_VAR_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-+][^}]*)?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
-
-
-# --------------------------------------------------------------------------
-# Stage questions shared by the RUN passes
-# --------------------------------------------------------------------------
-
-
-def ancestry(doc: Dockerfile, stage: Stage) -> list[Stage]:
-    """``stage`` and the stages it is built FROM, root first."""
-    by_name = {s.name.lower(): s for s in doc.stages if s.name}
-    chain = [stage]
-    while True:
-        parent = by_name.get((chain[0].base or "").lower())
-        if parent is None or parent.index >= chain[0].index or parent in chain:
-            return chain
-        chain.insert(0, parent)
-
-
-def children(doc: Dockerfile, stage: Stage) -> list[Stage]:
-    """Stages built ``FROM`` this one (directly), in file order."""
-    if not stage.name:
-        return []
-    name = stage.name.lower()
-    return [s for s in doc.stages if s.index > stage.index and (s.base or "").lower() == name]
-
-
-def _resolve_base(doc: Dockerfile, base: str) -> str:
-    """Expand ``$VAR``/``${VAR}`` in a FROM image with the global ARG defaults."""
-    defaults: dict[str, str] = {}
-    for arg in doc.global_args:
-        for word in arg.value:
-            name, sep, value = word.partition("=")
-            defaults[name] = value.strip("\"'") if sep else defaults.get(name, "")
-    return _VAR_RE.sub(lambda m: defaults.get(m.group(1) or m.group(2), m.group(0)), base)
-
-
-def shell_problem(doc: Dockerfile, stage: Stage) -> tuple[Instruction, str] | None:
-    """Why this stage's RUN text may not be POSIX shell, with the instruction to blame.
-
-    A Windows base (cmd.exe), or a ``SHELL`` in the stage or a stage it is
-    built FROM whose program is not sh/bash/dash/ash.
-    """
-    for s in ancestry(doc, stage):
-        frm = s.from_instruction
-        platform_flag = frm.flag("platform")
-        platform = (platform_flag.value or "") if platform_flag else ""
-        base = _resolve_base(doc, s.base or "").lower()
-        if "windows" in platform.lower() or any(m in base for m in _WINDOWS_MARKERS):
-            return frm, f"the stage at line {frm.line} is based on a Windows image, whose RUN does not run sh"
-        for ins in s.instructions:
-            if ins.keyword != "SHELL":
-                continue
-            argv = ins.json_args
-            program = argv[0].replace("\\", "/").rsplit("/", 1)[-1].lower() if argv else ""
-            if program not in POSIX_SHELLS:
-                shown = program or ins.args
-                return ins, (
-                    f"SHELL at line {ins.line} runs RUN commands with `{shown}`; "
-                    "dockopt only edits RUN text for sh, bash, dash and ash"
-                )
-    return None
-
-
-# --------------------------------------------------------------------------
-# RUN text helpers shared by the RUN passes
-# --------------------------------------------------------------------------
-
-
-def run_head(ins: Instruction) -> str:
-    """The physical text before the arguments: indentation, keyword, flags (with continuations)."""
-    full = "".join(str(p) for p in ins.parts[:-1])
-    src = ins.args_source()
-    if not full.endswith(src):  # pragma: no cover - args_source is a suffix by construction
-        raise ValueError("arguments are not a suffix of the instruction text")
-    return full[: len(full) - len(src)]
-
-
-def run_body(ins: Instruction) -> str | None:
-    """The physical argument text without trailing blanks, or None if it ends on a continuation.
-
-    ``RUN a \\`` at the end of a file ends with a continuation and no text
-    after it; joining more text there would glue the escape to it.
-    """
-    if len(ins.parts) < 2 or ins.parts[-2].type != "ARGS" or not ins.parts[-2].strip(" \t"):
-        return None
-    return ins.args_source().rstrip(" \t")
-
-
-def tail_problem(ins: Instruction, cl: CommandList) -> str | None:
-    """Why nothing may be appended after this RUN's text with ``&&``, or None.
-
-    Covers a shell comment (it would swallow what follows), a trailing ``&``
-    (``x & && y`` is not what was meant), a trailing backslash, a dangling
-    continuation and text with no command at all.
-    """
-    line = ins.line
-    if not cl.items:
-        return f"RUN at line {line} has no command dockopt can read"
-    if "&" in cl.operators or cl.terminator == "&":
-        return (
-            f"RUN at line {line} runs a command in the background (`&`); "
-            "merging would keep it running while the next commands run"
-        )
-    tail = ins.args[cl.items[-1].end :].strip(" \t")
-    if tail not in ("", ";"):
-        if "#" in tail:
-            return f"RUN at line {line} ends with a shell comment, which would comment out the `&&` added after it"
-        return f"RUN at line {line} ends with `{tail}`, which dockopt cannot extend safely"
-    if ins.args.endswith("\\"):
-        return f"RUN at line {line} ends with a backslash, which would escape the text added after it"
-    if run_body(ins) is None:
-        return f"RUN at line {line} ends with a line continuation and no text after it"
-    return None
-
-
-def joinable_body(ins: Instruction, cl: CommandList) -> str:
-    """The RUN's argument text ready to have ``&& ...`` written after it (trailing ``;`` dropped)."""
-    body = run_body(ins)
-    assert body is not None
-    if cl.terminator == ";":
-        body = body[:-1].rstrip(" \t") if body.endswith(";") else body
-    return body
-
-
-def rebuild_run(
-    first: Instruction, bodies: Sequence[str], style: Style, *, eol: str, leading: Sequence[Trivia] | None = None
-) -> Instruction | None:
-    """``first``'s keyword and flags as written, then ``bodies`` joined by `` && <escape><newline><indent>``.
-
-    The text is parsed with the real parser (through :class:`Style`); None if
-    the result is not the RUN we meant (same flags, no heredoc), which would
-    be a bug the caller reports as a skip rather than emits.
-    """
-    sep = f" && {style.escape}{style.newline}{style.indent}"
-    text = run_head(first) + sep.join(bodies) + eol
-    try:
-        parsed = style.parse(text)
-    except Exception:  # pragma: no cover - defensive: never emit what does not parse
-        return None
-    if len(parsed) != 1:
-        return None
-    new = parsed[0]
-    if new.keyword != "RUN" or new.heredocs or [f.raw for f in new.flags] != [f.raw for f in first.flags]:
-        return None
-    new = new.with_changes(line=first.line, end_line=first.end_line)
-    return new.with_leading(first.leading if leading is None else leading)
-
-
-def count_lines(lines: Sequence[int | None]) -> str:
-    """``5``, ``5 and 6``, ``5, 6 and 9``."""
-    shown = [str(x) if x is not None else "?" for x in lines]
-    if len(shown) == 1:
-        return shown[0]
-    return ", ".join(shown[:-1]) + " and " + shown[-1]
-
+from .runtext import count_lines, joinable_body, rebuild_run, run_body, tail_problem
 
 # --------------------------------------------------------------------------
 # The pass
@@ -282,7 +120,7 @@ def _analyse(ins: Instruction) -> _Run:
             f"RUN at line {line} mounts {scratch}, which each RUN gets fresh; "
             "merged, later commands would see what earlier ones wrote there",
         )
-    cl = parse_command(ins.args)
+    cl = script(ins).commands
     if cl.complex:
         return _Run(
             ins,
@@ -353,9 +191,10 @@ def _refresh_only(ins: Instruction) -> bool:
     """A RUN that only refreshes a package index (``apt-get update``): useless, even stale, alone."""
     if ins.heredocs or not ins.is_shell_form:
         return False
-    cl = parse_command(ins.args)
-    calls = [package_call(cmd) for cmd in cl.items]
-    return bool(calls) and not cl.complex and all(c is not None and c.refreshes_index for c in calls)
+    s = script(ins)
+    return bool(s.commands.items) and not s.commands.complex and len(s.calls) == len(s.commands.items) and all(
+        call.refreshes_index for _, call in s.calls
+    )
 
 
 def apply(doc: Dockerfile, ctx: Context) -> Dockerfile:
@@ -369,7 +208,8 @@ def apply(doc: Dockerfile, ctx: Context) -> Dockerfile:
             # Each reason is a judgement that merging would change the build: nothing for the user to do.
             ctx.skip(RULE, ins, message, actionable=False)
 
-    shipped = {s.index for s in ancestry(doc, doc.stages[-1])} if doc.stages else set()
+    model = ctx.model(doc)
+    shipped = model.graph.shipped()
     for stage in doc.stages:
         body = stage.instructions
         pairs = [
@@ -382,7 +222,7 @@ def apply(doc: Dockerfile, ctx: Context) -> Dockerfile:
         ]
         if not pairs:
             continue
-        problem = shell_problem(doc, stage)
+        problem = model.shell_problem(stage)
         if problem is not None:
             skip(problem[0], f"{problem[1]}; RUNs not merged")
             continue

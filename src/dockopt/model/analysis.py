@@ -1,0 +1,147 @@
+"""One analysis of a Dockerfile tree, computed once and asked by every rule.
+
+In the manner of LibCST's ``MetadataWrapper`` and ruff's ``SemanticModel``:
+:func:`analyse` returns the :class:`Analysis` of a tree (the same object for
+the same tree), whose facts are computed on first use. Facts about a single
+instruction (its script, its apt events) are cached by the instruction's
+identity in :mod:`.runs` and :mod:`.apt`, so an instruction no pass touched
+keeps them from one round to the next; facts about the whole tree (stages,
+ARG/ENV values, WORKDIR, apt lists state) are computed once per tree.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from ..syntax import Dockerfile, Instruction, Stage
+from . import apt, runs
+from .context import BuildContext
+from .runs import POSIX_SHELLS, Script
+from .scope import WINDOWS_MARKERS, Scope, image_name
+from .stages import StageGraph
+
+#: Images that ship no apt lists (the official Debian-based images remove them).
+_NO_LISTS_IMAGES = frozenset({"python", "debian", "ubuntu", "node", "buildpack-deps"})
+
+
+@dataclass(frozen=True)
+class Installed:
+    """A package a stage (or a stage it is built FROM) installs, and the instruction that does."""
+
+    manager: str  # apt, apk, yum, pip, uv, poetry, pipenv
+    name: str
+    ins: Instruction
+
+
+class Analysis:
+    """The facts of one tree. Build it with :func:`analyse`."""
+
+    def __init__(self, doc: Dockerfile, context: BuildContext) -> None:
+        self.doc = doc
+        self.context = context
+
+    # -- structure ----------------------------------------------------------------
+    @cached_property
+    def graph(self) -> StageGraph:
+        return StageGraph(self.doc)
+
+    @cached_property
+    def scope(self) -> Scope:
+        return Scope(self.doc, self.graph)
+
+    @cached_property
+    def _stage_index(self) -> dict[int, Stage]:
+        return {id(ins): stage for stage in self.doc.stages for ins in stage.all_instructions()}
+
+    def stage_of(self, ins: Instruction) -> Stage | None:
+        return self._stage_index.get(id(ins))
+
+    # -- what instructions run ------------------------------------------------------
+    @staticmethod
+    def script(ins: Instruction) -> Script:
+        return runs.script(ins)
+
+    def shell_problem(self, stage: Stage) -> tuple[Instruction, str] | None:
+        """Why this stage's RUN text may not be POSIX shell, with the instruction to blame.
+
+        A Windows base (cmd.exe), or a ``SHELL`` in the stage or a stage it is
+        built FROM whose program is not sh/bash/dash/ash.
+        """
+        for s in self.graph.ancestry(stage):
+            frm = s.from_instruction
+            platform_flag = frm.flag("platform")
+            platform = (platform_flag.value or "") if platform_flag else ""
+            base = (self.graph.reference(s) or s.base or "").lower()
+            if "windows" in platform.lower() or any(m in base for m in WINDOWS_MARKERS):
+                return frm, f"the stage at line {frm.line} is based on a Windows image, whose RUN does not run sh"
+            for ins in s.instructions:
+                if ins.keyword != "SHELL":
+                    continue
+                argv = ins.json_args
+                program = argv[0].replace("\\", "/").rsplit("/", 1)[-1].lower() if argv else ""
+                if program not in POSIX_SHELLS:
+                    shown = program or ins.args
+                    return ins, (
+                        f"SHELL at line {ins.line} runs RUN commands with `{shown}`; "
+                        "dockopt only edits RUN text for sh, bash, dash and ash"
+                    )
+        return None
+
+    # -- apt lists --------------------------------------------------------------------
+    @cached_property
+    def _apt_states(self) -> dict[int, apt.ListsState]:
+        """The lists' state before every RUN and ONBUILD of every stage (keyed by instruction id)."""
+        out: dict[int, apt.ListsState] = {}
+        end: dict[int, apt.ListsState] = {}
+        for stage in self.doc.stages:
+            parent = self.graph.parent(stage)
+            if parent is not None:
+                state = end[parent.index]
+            else:
+                image = self.graph.image(stage)
+                known = image is not None and image_name(image) in _NO_LISTS_IMAGES and "alpine" not in image
+                state = "absent" if known else "unknown"
+            for ins in stage.instructions:
+                out[id(ins)] = state
+                if ins.keyword == "RUN":
+                    state = apt.after(ins, state)
+            end[stage.index] = state
+        return out
+
+    def apt_lists_before(self, ins: Instruction) -> apt.ListsState:
+        return self._apt_states.get(id(ins), "unknown")
+
+    # -- what stages install ------------------------------------------------------------
+    def installed(self, stage: Stage, *, chain: bool = True) -> list[Installed]:
+        """Packages installed in ``stage`` (and, with ``chain``, the stages it is built FROM), in order."""
+        stages = self.graph.ancestry(stage) if chain else [stage]
+        out: list[Installed] = []
+        for s in stages:
+            for ins in s.instructions:
+                if ins.keyword != "RUN":
+                    continue
+                for _cmd, call in self.script(ins).all_calls:
+                    if call.is_install:
+                        out.extend(Installed(call.manager, name, ins) for name in call.package_names)
+        return out
+
+    def apt_installed(self, stage: Stage, *, chain: bool = True) -> frozenset[str]:
+        return frozenset(i.name for i in self.installed(stage, chain=chain) if i.manager == "apt")
+
+
+_CACHE: weakref.WeakKeyDictionary[Dockerfile, Analysis] = weakref.WeakKeyDictionary()
+
+
+def analyse(doc: Dockerfile, context: BuildContext | Path | None = None) -> Analysis:
+    """The analysis of ``doc`` (the same object while the tree and the context are the same)."""
+    if not isinstance(context, BuildContext):
+        context = BuildContext(context)
+    found = _CACHE.get(doc)
+    if found is not None and (found.context is context or found.context.root == context.root):
+        return found
+    found = Analysis(doc, context)
+    _CACHE[doc] = found
+    return found

@@ -1,0 +1,254 @@
+"""The build context as Docker sees it: one reader, ``.dockerignore`` honoured.
+
+Rules read the context to decide what an install needs (requirement files and
+what they include, a project's ``pyproject.toml``, a started script's
+shebang). They never write to it. Every answer is None when there is no
+context to read (``dockopt rewrite -`` without ``--context``), so a rule can
+tell "absent" from "unknown".
+
+Why a hand-written ``.dockerignore`` matcher: Docker's rules (moby's
+patternmatcher: Go's filepath.Match per path component, ``**`` for any number
+of directories, ``!`` exceptions applied in order, a match on a parent
+directory excluding everything below) differ from gitignore's, and no
+maintained Python package implements them.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from . import project
+
+#: Files larger than this are not read (a requirements file never is).
+MAX_READ = 4_000_000
+
+
+class DockerIgnore:
+    """``.dockerignore`` patterns, matched the way moby/patternmatcher matches them."""
+
+    def __init__(self, text: str) -> None:
+        self.patterns: list[tuple[re.Pattern[str], bool]] = []
+        for line in text.splitlines():
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            exclusion = line.startswith("!")
+            if exclusion:
+                line = line[1:].strip()
+            pattern = posixpath.normpath(line)
+            if len(pattern) > 1 and pattern.startswith("/"):
+                pattern = pattern[1:]
+            self.patterns.append((re.compile(_pattern_regex(pattern)), exclusion))
+
+    def ignored(self, rel: str) -> bool:
+        rel = posixpath.normpath(rel)
+        parents = rel.split("/")[:-1]
+        matched = False
+        for regex, exclusion in self.patterns:
+            if exclusion != matched:
+                continue
+            hit = regex.match(rel) is not None
+            if not hit:
+                hit = any(regex.match("/".join(parents[: i + 1])) for i in range(len(parents)))
+            if hit:
+                matched = not exclusion
+        return matched
+
+
+def _pattern_regex(pattern: str) -> str:
+    out = ["^"]
+    i = 0
+    n = len(pattern)
+    while i < n:
+        ch = pattern[i]
+        if ch == "*":
+            if i + 1 < n and pattern[i + 1] == "*":
+                i += 2
+                if i < n and pattern[i] == "/":
+                    i += 1
+                out.append(".*" if i >= n else "(.*/)?")
+                continue
+            out.append("[^/]*")
+        elif ch == "?":
+            out.append("[^/]")
+        elif ch == "\\" and i + 1 < n:
+            i += 1
+            out.append(re.escape(pattern[i]))
+        elif ch == "[":
+            end = pattern.find("]", i + 1)
+            if end < 0:
+                out.append(re.escape(ch))
+            else:
+                body = pattern[i + 1 : end]
+                if body.startswith("!"):
+                    body = "^" + body[1:]
+                out.append("[" + body.replace("\\", "\\\\") + "]")
+                i = end
+        else:
+            out.append(re.escape(ch))
+        i += 1
+    out.append("$")
+    return "".join(out)
+
+
+class BuildContext:
+    """Read-only questions about a build context directory; None answers when there is none."""
+
+    def __init__(self, root: Path | None) -> None:
+        self.root = Path(root) if root is not None else None
+        self._texts: dict[str, str | None] = {}
+
+    @cached_property
+    def ignore(self) -> DockerIgnore | None:
+        if self.root is None:
+            return None
+        path = self.root / ".dockerignore"
+        return DockerIgnore(path.read_text("utf-8", "replace")) if path.is_file() else None
+
+    @property
+    def known(self) -> bool:
+        return self.root is not None
+
+    def _path(self, rel: str) -> Path | None:
+        if self.root is None:
+            return None
+        rel = posixpath.normpath(rel.lstrip("/")) if rel not in ("", ".") else "."
+        if rel == ".." or rel.startswith("../"):
+            return None
+        return self.root / rel
+
+    def exists(self, rel: str) -> bool | None:
+        path = self._path(rel)
+        if path is None:
+            return None if self.root is None else False
+        return path.exists()
+
+    def is_dir(self, rel: str) -> bool | None:
+        path = self._path(rel)
+        return None if path is None else path.is_dir()
+
+    def ignored(self, rel: str) -> bool:
+        return self.ignore is not None and self.ignore.ignored(rel)
+
+    def shipped(self, rel: str) -> bool | None:
+        """The file exists and reaches the build (not excluded by ``.dockerignore``)."""
+        exists = self.exists(rel)
+        return None if exists is None else exists and not self.ignored(rel)
+
+    def read(self, rel: str) -> str | None:
+        """The text of a context file (None: no context, not a file, or too large)."""
+        if rel in self._texts:
+            return self._texts[rel]
+        path = self._path(rel)
+        text = None
+        try:
+            if path is not None and path.is_file() and path.stat().st_size <= MAX_READ:
+                text = path.read_text("utf-8", "replace")
+        except OSError:
+            text = None
+        self._texts[rel] = text
+        return text
+
+    def toml(self, rel: str) -> dict[str, Any] | None:
+        return project.load_toml(self.read(rel))
+
+    def top_level(self) -> list[str] | None:
+        """Names directly in the context that reach the build (``COPY . .`` brings these)."""
+        if self.root is None or not self.root.is_dir():
+            return None
+        return sorted(p.name for p in self.root.iterdir() if not self.ignored(p.name))
+
+    def requirements(self, rel: str) -> Requirements:
+        """A requirements file and everything it includes with ``-r``/``-c``, read once."""
+        out = Requirements()
+        _read_requirements(self, rel, out)
+        return out
+
+
+# ---------------------------------------------------------------------------
+# Requirement files
+# ---------------------------------------------------------------------------
+
+_URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_REQ_OPTION_RE = re.compile(r"^(-r|--requirements?|-c|--constraints?)(?:\s*=\s*|\s+|(?<=^-r)|(?<=^-c))(\S+)")
+_REQ_LOCAL_OPTION_RE = re.compile(r"^(-e|--editable|-f|--find-links)(?:\s*=\s*|\s+)(\S+)")
+_VCS = ("git+", "hg+", "svn+", "bzr+")
+
+
+@dataclass
+class Requirements:
+    """What a requirements file and its includes ask for, as far as installing them before the code goes.
+
+    ``files``: the file and its includes, context paths in reading order.
+    ``local``: lines that install from the source tree (``-e .``, ``./pkg``,
+    ``file:``, a local archive), with the file that has them. ``problem``:
+    why the set cannot be read (a missing or ignored file, an include outside
+    the context or named with a variable).
+    """
+
+    files: list[str] = field(default_factory=list)
+    local: list[tuple[str, str]] = field(default_factory=list)  # (file, line)
+    editable_local: list[tuple[str, str]] = field(default_factory=list)  # (file, target) of `-e <local path>`
+    problem: str | None = None
+
+
+def logical_lines(text: str) -> list[str]:
+    """Requirement-file lines: continuations joined, comments removed."""
+    out: list[str] = []
+    buf = ""
+    for raw in text.splitlines():
+        if raw.endswith("\\"):
+            buf += raw[:-1]
+            continue
+        line = re.sub(r"(^|\s)#.*$", "", buf + raw).strip()
+        buf = ""
+        if line:
+            out.append(line)
+    if buf.strip():
+        out.append(buf.strip())
+    return out
+
+
+def _read_requirements(context: BuildContext, rel: str, out: Requirements) -> None:
+    if out.problem is not None or rel in out.files:
+        return
+    if len(out.files) > 50:
+        out.problem = "the requirement files include more than 50 others; dockopt stops following them"
+        return
+    text = context.read(rel)
+    if text is None or not context.shipped(rel):
+        why = "is excluded by .dockerignore" if context.exists(rel) else "is not in the build context"
+        out.problem = f"`{rel}` {why}"
+        return
+    out.files.append(rel)
+    base = posixpath.dirname(rel)
+    for line in logical_lines(text):
+        m = _REQ_OPTION_RE.match(line)
+        if m:
+            target = m.group(2)
+            if _URL_RE.match(target):
+                continue
+            if "$" in target:
+                out.problem = f"`{rel}` includes `{target}`, whose name uses a variable"
+                return
+            inc = posixpath.normpath(posixpath.join(base, target))
+            if inc.startswith("../") or inc == ".." or target.startswith("/"):
+                out.problem = f"`{rel}` includes `{target}`, which is outside the copied directory"
+                return
+            _read_requirements(context, inc, out)
+            continue
+        local = _REQ_LOCAL_OPTION_RE.match(line)
+        if local and not _URL_RE.match(local.group(2)) and not local.group(2).startswith(_VCS):
+            out.local.append((rel, line))
+            if local.group(1) in ("-e", "--editable"):
+                out.editable_local.append((rel, local.group(2)))
+            continue
+        word = line.split()[0] if line.split() else ""
+        archive = word.endswith((".whl", ".tar.gz", ".tgz", ".zip")) and not _URL_RE.match(word)
+        if archive or word.startswith((".", "/", "file:")) or re.search(r"@\s*(file:|\.|/)", line):
+            out.local.append((rel, line))

@@ -1,0 +1,141 @@
+"""The shell text an instruction runs, parsed once.
+
+RUN, CMD, ENTRYPOINT, HEALTHCHECK and an ONBUILD RUN run shell text: the
+shell form's arguments, ``sh -c SCRIPT`` in exec form, a heredoc's body. A
+:class:`Script` holds that text, its parsed command list
+(:func:`.shell.parse_command`) and the package-manager calls in it. Scripts
+are cached by instruction identity, so an instruction no pass touched keeps
+its facts from one round to the next, and command lists by text, so the same
+command line is never scanned twice in a process.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import shlex
+import weakref
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ..syntax import Instruction
+from .packages import PackageInstall, package_call
+from .shell import CommandList, SimpleCommand, parse_command
+
+_SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh"})
+#: Shells whose ``-c`` text uses POSIX ``&&``/``;``/``|`` semantics (what the rules edit).
+POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash"})
+
+Call = tuple[SimpleCommand, PackageInstall]
+
+
+@lru_cache(maxsize=4096)
+def commands(text: str) -> CommandList:
+    """:func:`parse_command`, once per distinct text."""
+    return parse_command(text)
+
+
+@lru_cache(maxsize=4096)
+def calls(text: str) -> tuple[Call, ...]:
+    """The package-manager calls in a command line."""
+    out = []
+    for cmd in commands(text).items:
+        call = package_call(cmd)
+        if call is not None:
+            out.append((cmd, call))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Script:
+    """What an instruction runs, as shell text.
+
+    ``text`` is the script itself; ``partly`` is True when it is only part of
+    what runs (a heredoc fed to a command's stdin, which ``text`` does not
+    hold). ``guesses`` are further texts that may run, read as a best guess
+    (the heredoc bodies, the elements of an exec-form array); they are for
+    questions like "does this RUN install anything", never for editing.
+    """
+
+    text: str
+    partly: bool
+    guesses: tuple[str, ...] = ()
+    exec_form: bool = False
+
+    @property
+    def commands(self) -> CommandList:
+        return commands(self.text)
+
+    @property
+    def calls(self) -> tuple[Call, ...]:
+        return calls(self.text)
+
+    @property
+    def all_calls(self) -> tuple[Call, ...]:
+        """Calls in the text and in every guess."""
+        out = list(self.calls)
+        for text in self.guesses:
+            out.extend(calls(text))
+        return tuple(out)
+
+    @property
+    def names(self) -> frozenset[str]:
+        """The programs the script runs (wrappers looked through)."""
+        return frozenset(c.name for c in self.commands.items if c.name)
+
+    @property
+    def words(self) -> frozenset[str]:
+        """Program names and the basename of every word: an over-approximation of what it calls."""
+        out: set[str] = set()
+        for cmd in self.commands.items:
+            if cmd.name:
+                out.add(cmd.name)
+            out.update(posixpath.basename(w) for w in cmd.words if w)
+        return frozenset(out)
+
+
+_CACHE: weakref.WeakKeyDictionary[Instruction, Script] = weakref.WeakKeyDictionary()
+
+
+def script(ins: Instruction) -> Script:
+    """The script of a RUN/CMD/ENTRYPOINT/HEALTHCHECK/ONBUILD RUN (empty text for anything else)."""
+    found = _CACHE.get(ins)
+    if found is None:
+        found = _read(ins)
+        _CACHE[ins] = found
+    return found
+
+
+def _read(ins: Instruction) -> Script:
+    kw = ins.keyword
+    if kw == "ONBUILD":
+        child = ins.onbuild_child
+        if child is None or child.keyword != "RUN":
+            return Script("", False)
+        inner = script(child)
+        return Script("", True, (inner.text, *inner.guesses), inner.exec_form)
+    if kw == "HEALTHCHECK":
+        value = ins.value
+        if not value or value[0].upper() != "CMD":
+            return Script("", False)
+        argv: list[str] | None = list(value[1:]) if ins.healthcheck_json else None
+        text = value[1] if argv is None and len(value) > 1 else ""
+    elif kw in ("RUN", "CMD", "ENTRYPOINT"):
+        argv = ins.json_args
+        text = ins.args
+    else:
+        return Script("", False)
+    if argv is not None:
+        if len(argv) >= 3 and posixpath.basename(argv[0]) in _SHELLS and argv[1] == "-c":
+            return Script(argv[2], False, (), True)
+        return Script(shlex.join(argv), False, tuple(a for a in argv if " " in a), True)
+    if ins.heredocs:
+        bodies = tuple(h.content for h in ins.heredocs)
+        if text.lstrip().startswith("<<"):
+            return Script("\n".join(bodies), False, (text,))
+        return Script(text, True, bodies)
+    return Script(text, False)
+
+
+def shell_name(shell: tuple[str, ...]) -> str:
+    """``("/bin/bash", "-o", "pipefail", "-c")`` -> ``bash``."""
+    return posixpath.basename(shell[0]) if shell else ""
