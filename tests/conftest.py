@@ -12,7 +12,10 @@ import os
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import settings
+
+from dockopt.engine import Engine, check_engine
 
 settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
 settings.register_profile("fuzz", derandomize=False, database=None, print_blob=True)
@@ -35,3 +38,29 @@ def read_exact(path: Path) -> str:
 def all_dockerfiles() -> list[Path]:
     """Every Dockerfile under fixtures/ (syntax cases, pass pairs, example apps)."""
     return sorted(p for p in FIXTURES.rglob("*") if p.is_file() and "Dockerfile" in p.name)
+
+
+# -- a real Docker engine for the tests that claim "it builds" ---------------------------------------
+# No mocks: when no engine answers (or the stand-in base images are missing)
+# these tests skip with the reason, unless DOCKOPT_REQUIRE_DOCKER=1 (CI), where
+# that is a failure.
+
+BASE_IMAGES = ("python:3.12", "python:3.12-slim")
+
+
+@pytest.fixture(scope="session")
+def engine() -> Engine:
+    status = check_engine()
+    problem = None
+    if status.engine is None:
+        problem = f"no Docker engine: {status.reason}"
+    else:
+        missing = [t for t in BASE_IMAGES if not status.engine.image_exists(t)]
+        if missing:
+            problem = f"base images missing ({', '.join(missing)}); run scripts/stand-in-images.sh"
+    if problem:
+        if os.environ.get("DOCKOPT_REQUIRE_DOCKER") == "1":
+            pytest.fail(problem)
+        pytest.skip(problem)
+    assert status.engine is not None
+    return status.engine

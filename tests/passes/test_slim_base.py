@@ -59,6 +59,11 @@ def test_rule_example_is_real_output() -> None:
         ("library/python:3.11-bookworm", "3.11-slim-bookworm"),
         ("node:22", "22-slim"),
         ("node:22.11.0-bookworm", "22.11.0-bookworm-slim"),
+        ("python", "slim"),
+        ("python:latest", "slim"),
+        ("python:bookworm", "slim-bookworm"),
+        ("node", "slim"),
+        ("node:bookworm", "bookworm-slim"),
     ],
 )
 def test_slim_tag(image: str, tag: str) -> None:
@@ -71,9 +76,6 @@ def test_slim_tag(image: str, tag: str) -> None:
     [
         ("python:3.12@sha256:" + "a" * 64, "pinned by digest"),
         ("python@sha256:" + "a" * 64, "pinned by digest"),
-        ("python", "names no version"),
-        ("python:latest", "names no version"),
-        ("python:bookworm", "names no version"),
         ("python:3.12-slim", "already the slim variant"),
         ("python:3.12-slim-bookworm", "already the slim variant"),
         ("node:22-bookworm-slim", "already the slim variant"),
@@ -391,6 +393,4 @@ def test_tables_are_consistent() -> None:
     t = slim_base.tables()
     assert {"python", "node"} <= {f.key for f in t.images}
     assert "bookworm" in t.suites and "trixie" in t.suites
-    for tool, providers in t.tools.items():
-        assert providers, tool
     assert Path(str(slim_base.__file__)).is_file()

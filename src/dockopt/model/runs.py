@@ -12,6 +12,7 @@ command line is never scanned twice in a process.
 from __future__ import annotations
 
 import posixpath
+import re
 import shlex
 import weakref
 from dataclasses import dataclass
@@ -139,3 +140,65 @@ def _read(ins: Instruction) -> Script:
 def shell_name(shell: tuple[str, ...]) -> str:
     """``("/bin/bash", "-o", "pipefail", "-c")`` -> ``bash``."""
     return posixpath.basename(shell[0]) if shell else ""
+
+
+# -- the commands an instruction runs, looking inside sh -c, $(...) and runner commands ---------------
+
+#: Commands that run another command given as an argument (`timeout 5 curl ...`).
+RUNNERS = frozenset(
+    {"timeout", "xargs", "gosu", "su-exec", "tini", "dumb-init", "setpriv", "chroot", "runuser", "stdbuf", "flock"}
+)
+_SUBST_RE = re.compile(r"\$\(([^()]*)\)|`([^`]*)`")
+_TOKEN_RE = re.compile(r"[A-Za-z0-9_.+/-]+")
+
+
+@dataclass(frozen=True)
+class Use:
+    """A command an instruction runs: its name, the words after it, and the instruction."""
+
+    name: str
+    args: tuple[str, ...]
+    ins: Instruction
+
+
+def _texts(ins: Instruction) -> list[str]:
+    """Every shell text an instruction may run (exec form joined back into a command line)."""
+    s = script(ins)
+    return [t for t in (s.text, *s.guesses) if t]
+
+
+def _uses_in(text: str, ins: Instruction, depth: int, out: list[Use]) -> None:
+    if depth > 4:
+        return
+    for cmd in commands(text).items:
+        name = cmd.name
+        if name is None:
+            continue
+        args = cmd.args
+        out.append(Use(name, args, ins))
+        if name in POSIX_SHELLS and "-c" in args:
+            i = args.index("-c")
+            if i + 1 < len(args):
+                _uses_in(args[i + 1], ins, depth + 1, out)
+        if name in RUNNERS:
+            for word in args:
+                for token in _TOKEN_RE.findall(word):
+                    out.append(Use(token.rsplit("/", 1)[-1], (), ins))
+        for word in (*cmd.words, *cmd.assignments):
+            for m in _SUBST_RE.finditer(word):
+                _uses_in(m.group(1) or m.group(2) or "", ins, depth + 1, out)
+
+
+_USES: weakref.WeakKeyDictionary[Instruction, tuple[Use, ...]] = weakref.WeakKeyDictionary()
+
+
+def uses(ins: Instruction) -> tuple[Use, ...]:
+    """Every command ``ins`` runs, looking into ``sh -c``, ``$(...)`` and runner commands (cached)."""
+    found = _USES.get(ins)
+    if found is None:
+        out: list[Use] = []
+        for text in _texts(ins):
+            _uses_in(text, ins, 0, out)
+        found = tuple(out)
+        _USES[ins] = found
+    return found

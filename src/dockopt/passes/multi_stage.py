@@ -33,7 +33,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-from ..model import project
+from ..model import args, project
 from ..model.packages import PackageInstall, normalize_package_name, package_call
 from ..model.shell import CommandList, SimpleCommand, parse_command
 from ..style import Style
@@ -553,7 +553,7 @@ class _Splitter:
     def _check_base(self) -> None:
         from_ins = self.stage.from_instruction
         image = from_ins.from_image or ""
-        known = path_env.global_arg_values(self.doc.global_args)
+        known = args.global_args(self.doc.instructions)
         resolved = _substitute(image, known)
         if resolved is None:
             raise Decline(

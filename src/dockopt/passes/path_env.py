@@ -20,15 +20,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..model import args, paths
 from ..style import Style
-from ..syntax import Dockerfile, Instruction, Stage
-from ..syntax.buildkit import ShellSyntaxError, shell_unquote_words
+from ..syntax import Dockerfile, Instruction
 from .base import Context, Rule
 
 # The last path component of a directory that holds an environment with a bin/:
 # venv, .venv, myvenv, app-venv ... and a user site (~/.local).
 _ENV_DIR_RE = re.compile(r"\.?[\w.-]*venv|\.local")
-_VAR_RE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 _PATH_REF = "\x00PATH\x00"  # stands for $PATH while PATH values are compared
 
 
@@ -47,39 +46,12 @@ class PathPlan:
     culprit: Instruction | None = None
 
 
-def _unquote(value: str) -> str | None:
-    """An ENV value after quote removal (BuildKit keeps the quotes in its AST)."""
-    if not any(q in value for q in "\"'\\`"):
-        return value
-    try:
-        words = shell_unquote_words(value)
-    except ShellSyntaxError:
+def _path_value(value: str | None) -> str | None:
+    """An expanded PATH value with ``$PATH`` as a marker, so it can be split on ``:``; None if unknown."""
+    if value is None:
         return None
-    return words[0] if len(words) == 1 else None
-
-
-def _resolve(value: str, known: dict[str, str | None]) -> str | None:
-    """Substitute ``$NAME``/``${NAME}`` from earlier ENV/ARG values; None if one is unknown.
-
-    ``$PATH`` itself becomes a marker, so a value can be split on ``:``.
-    """
-    if "${" in value and re.search(r"\$\{[^}]*[:#%/^,][^}]*\}", value):
-        return None  # ${X:-default} and other operators: not modelled
-    out: list[str] = []
-    pos = 0
-    for m in _VAR_RE.finditer(value):
-        out.append(value[pos : m.start()])
-        name = m.group(1) or m.group(2)
-        if name == "PATH":
-            out.append(_PATH_REF)
-        else:
-            sub = known.get(name)
-            if sub is None:
-                return None
-            out.append(sub)
-        pos = m.end()
-    out.append(value[pos:])
-    return "".join(out)
+    marked = value.replace("${PATH}", _PATH_REF).replace("$PATH", _PATH_REF)
+    return None if "$" in marked else marked
 
 
 def _norm(path: str) -> str:
@@ -114,34 +86,6 @@ def copied_env_dir(copy: Instruction, workdir: str | None) -> str | None:
     return dest
 
 
-def _workdirs(instructions: Sequence[Instruction]) -> list[str | None]:
-    """The WORKDIR in effect before each instruction (None once it can't be known)."""
-    out: list[str | None] = []
-    current: str | None = "/"
-    for ins in instructions:
-        out.append(current)
-        if ins.keyword == "WORKDIR":
-            arg = ins.args
-            if "$" in arg or (current is None and not arg.startswith("/")):
-                current = None
-            elif arg.startswith("/"):
-                current = _norm(arg)
-            elif current is not None:
-                current = _norm(posixpath.join(current, arg))
-    return out
-
-
-def global_arg_values(global_args: Sequence[Instruction]) -> dict[str, str | None]:
-    """Defaults of the ARGs declared before the first FROM (None: no usable default)."""
-    known: dict[str, str | None] = {}
-    for ins in global_args:
-        for word in ins.value:
-            name, eq, default = word.partition("=")
-            unq = _unquote(default) if eq else None
-            known[name] = _resolve(unq, known) if unq is not None else None
-    return known
-
-
 def _env_path_settings(
     instructions: Sequence[Instruction], known: dict[str, str | None], globals_: dict[str, str | None]
 ) -> list[tuple[int, Instruction, str | None]]:
@@ -153,23 +97,17 @@ def _env_path_settings(
     out: list[tuple[int, Instruction, str | None]] = []
     for i, ins in enumerate(instructions):
         if ins.keyword == "ARG":
-            for word in ins.value:
-                name, eq, default = word.partition("=")
-                if eq:
-                    unq = _unquote(default)
-                    known[name] = _resolve(unq, known) if unq is not None else None
-                elif name not in known:
-                    known[name] = globals_.get(name)
+            args.declare(ins, known, globals_)
         elif ins.keyword == "ENV":
             try:
                 pairs = ins.env_pairs
             except ValueError:
                 continue
             for key, raw in pairs:
-                value = _unquote(raw)
-                resolved = _resolve(value, known) if value is not None else None
+                value = args.unquote(raw)
+                resolved = args.expand(value, known, keep=("PATH",)) if value is not None else None
                 if key == "PATH":
-                    out.append((i, ins, resolved))
+                    out.append((i, ins, _path_value(resolved)))
                     known[key] = None
                 else:
                     known[key] = resolved
@@ -202,7 +140,7 @@ def plan_path(
     """
     bin_dir = _norm(bin_dir)
     known: dict[str, str | None] = {}
-    globals_ = global_arg_values(global_args)
+    globals_ = args.global_args(global_args)
     inherited_settings = _env_path_settings(inherited, known, globals_)
     settings = _env_path_settings(instructions, known, globals_)
     for ins in (*inherited, *instructions):
@@ -243,29 +181,17 @@ def plan_path(
     return PathPlan(insert_at=copy_index + 1)
 
 
-def _ancestors(doc: Dockerfile, stage: Stage) -> list[Stage]:
-    """The stages ``stage`` is built FROM, oldest first."""
-    by_name = {s.name.lower(): s for s in doc.stages if s.name}
-    chain: list[Stage] = []
-    current = stage
-    while True:
-        parent = by_name.get((current.base or "").lower())
-        if parent is None or parent.index >= current.index or parent in chain:
-            return list(reversed(chain))
-        chain.append(parent)
-        current = parent
-
-
 def apply(doc: Dockerfile, ctx: Context) -> Dockerfile:
     style: Style | None = None
+    model = ctx.model(doc)
     inserts: list[tuple[Instruction, Instruction, bool]] = []  # (anchor, new ENV, after?)
     for stage in doc.stages:
         body = stage.instructions
-        inherited = [ins for s in _ancestors(doc, stage) for ins in s.instructions]
-        workdirs = _workdirs([*inherited, *body])[len(inherited) :]
+        inherited = [ins for s in model.graph.ancestry(stage)[:-1] for ins in s.instructions]
         seen: set[str] = set()
         for i, ins in enumerate(body):
-            env_dir = copied_env_dir(ins, workdirs[i])
+            workdir = model.scope.workdir(ins)
+            env_dir = copied_env_dir(ins, workdir if paths.literal(workdir) else None)
             if env_dir is None:
                 continue
             bin_dir = posixpath.join(env_dir, "bin")

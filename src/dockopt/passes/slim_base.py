@@ -28,15 +28,14 @@ from __future__ import annotations
 import re
 import shlex
 import tomllib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..model.packages import package_call
-from ..model.shell import parse_command
+from ..model import args, debian
+from ..model.runs import Use, calls, script, uses
 from ..style import Style
 from ..syntax import Dockerfile, Instruction, Stage
 from .base import Context, Rule
@@ -56,6 +55,8 @@ class ImageFamily:
     example: str
     slim: str
     slim_suite: str
+    latest: str  # the slim tag of an untagged or :latest reference
+    suite_only: str  # the slim tag of a tag that names only the Debian suite (python:bookworm)
     installers: frozenset[str]
 
 
@@ -64,9 +65,6 @@ class Tables:
     images: tuple[ImageFamily, ...]
     suites: frozenset[str]
     variants: dict[str, str]
-    tools: dict[str, frozenset[str]]
-    runtime_libs: dict[str, frozenset[str]]
-    in_slim: frozenset[str]
     source_builds: dict[str, tuple[str, ...]]
 
 
@@ -82,18 +80,16 @@ def tables() -> Tables:
             example=entry["example"],
             slim=entry["slim"],
             slim_suite=entry["slim_suite"],
+            latest=entry["latest"],
+            suite_only=entry["suite_only"],
             installers=frozenset(entry["installers"]),
         )
         for key, entry in raw["images"].items()
     )
-    libs = raw["build_libraries"]
     return Tables(
         images=images,
         suites=frozenset(raw["suites"]["names"]),
         variants=dict(raw["variants"]),
-        tools={k: frozenset(v) for k, v in raw["tools"].items()},
-        runtime_libs={k: frozenset(v) for k, v in libs["runtime"].items()},
-        in_slim=frozenset(libs["in_slim"]),
         source_builds={k: tuple(v) for k, v in raw["source_builds"].items()},
     )
 
@@ -134,12 +130,8 @@ def plan_tag(image: str, global_args: dict[str, str | None]) -> Plan:
             return Plan(reason=f"the image name `{name}` comes from a variable; dockopt does not guess what it is")
         return Plan(reason=f"`{image}` is not an official image dockopt knows a slim variant of")
     if not colon or tag == "latest":
-        return Plan(
-            reason=f"`{image}` names no version (it means `latest`); pin a version such as `{name}:{family.example}` "
-            "and dockopt can move it to slim",
-            family=family,
-            actionable=True,
-        )
+        # python:slim is python:latest without the build tools; both float to the newest release.
+        return Plan(new_tag=family.latest, family=family)
     m = _TAG_RE.match(tag)
     if m is None:
         return Plan(reason=f"the tag `{tag}` is not a form dockopt understands", family=family)
@@ -150,6 +142,8 @@ def plan_tag(image: str, global_args: dict[str, str | None]) -> Plan:
             if word.startswith(marker):
                 # Already slim is the goal, not a problem: say nothing about it.
                 return Plan(reason=f"`{image}` {why}", family=family, silent=marker == "slim")
+    if version in t.suites and not words:
+        return Plan(new_tag=family.suite_only.format(suite=version), family=family)
     if version in t.suites or not (version.startswith("$") or family.version.match(version)):
         return Plan(
             reason=f"`{image}` names no version (tag `{tag}`); dockopt does not guess one", family=family, actionable=True
@@ -208,109 +202,19 @@ def _check_version_arg(version: str, global_args: dict[str, str | None], family:
     return f"ARG {var} (default `{default}`) is not a plain version, so dockopt cannot tell which slim tag exists"
 
 
-def global_arg_defaults(doc: Dockerfile) -> dict[str, str | None]:
-    """Defaults of the ARGs before the first FROM (quotes removed); None when declared without one."""
-    out: dict[str, str | None] = {}
-    for ins in doc.global_args:
-        for word in ins.value:
-            key, eq, value = word.partition("=")
-            out[key] = _unquote(value) if eq else out.get(key)
-    return out
-
-
-def _unquote(value: str) -> str:
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-        return value[1:-1]
-    return value
-
-
 # ---------------------------------------------------------------------------
 # What a stage runs
 # ---------------------------------------------------------------------------
 
-_SHELLS = frozenset({"sh", "bash", "dash", "ash"})
-# Commands that run another command given as an argument (`timeout 5 curl ...`).
-_RUNNERS = frozenset(
-    {"timeout", "xargs", "gosu", "su-exec", "tini", "dumb-init", "setpriv", "chroot", "runuser", "stdbuf", "flock"}
-)
-_SUBST_RE = re.compile(r"\$\(([^()]*)\)|`([^`]*)`")
-_TOKEN_RE = re.compile(r"[A-Za-z0-9_.+/-]+")
-
-
-@dataclass(frozen=True)
-class Use:
-    """A command a stage runs: its name, the words after it, and where."""
-
-    name: str
-    args: tuple[str, ...]
-    ins: Instruction
-
-
-def _texts(ins: Instruction) -> Iterator[tuple[str, Instruction]]:
-    """Shell texts an instruction runs (exec form joined back into a command line)."""
-    kw = ins.keyword
-    if kw == "ONBUILD":
-        child = ins.onbuild_child
-        if child is not None and child.keyword == "RUN":
-            yield from ((text, ins) for text, _ in _texts(child))
-        return
-    if kw in ("RUN", "CMD", "ENTRYPOINT"):
-        argv = ins.json_args
-        if argv is not None:
-            yield shlex.join(argv), ins
-        else:
-            yield ins.args, ins
-        for h in ins.heredocs:
-            yield h.content, ins
-    elif kw == "HEALTHCHECK" and len(ins.value) > 1 and ins.value[0].upper() == "CMD":
-        if ins.healthcheck_json:
-            yield shlex.join(ins.value[1:]), ins
-        else:
-            yield ins.value[1], ins
-
-
-def uses(text: str, ins: Instruction, depth: int = 0) -> Iterator[Use]:
-    """Every command ``text`` runs, looking into ``sh -c``, ``$(...)`` and runner commands."""
-    if depth > 4:
-        return
-    for cmd in parse_command(text).items:
-        name = cmd.name
-        if name is None:
-            continue
-        args = cmd.args
-        yield Use(name, args, ins)
-        if name in _SHELLS and "-c" in args:
-            i = args.index("-c")
-            if i + 1 < len(args):
-                yield from uses(args[i + 1], ins, depth + 1)
-        if name in _RUNNERS:
-            for word in args:
-                for token in _TOKEN_RE.findall(word):
-                    yield Use(token.rsplit("/", 1)[-1], (), ins)
-        for word in (*cmd.words, *cmd.assignments):
-            for m in _SUBST_RE.finditer(word):
-                yield from uses(m.group(1) or m.group(2) or "", ins, depth + 1)
-
-
 def stage_uses(stage: Stage) -> list[Use]:
-    out: list[Use] = []
-    for ins in stage.instructions:
-        for text, origin in _texts(ins):
-            out.extend(uses(text, origin))
-    return out
+    return [use for ins in stage.instructions for use in uses(ins)]
 
 
 def apt_names(ins: Instruction) -> frozenset[str]:
     """Debian packages a RUN installs with apt/apt-get (empty for anything else)."""
     if ins.keyword != "RUN":
         return frozenset()
-    names: set[str] = set()
-    for text, _ in _texts(ins):
-        for cmd in parse_command(text).items:
-            call = package_call(cmd)
-            if call is not None and call.manager == "apt" and call.is_install:
-                names.update(call.package_names)
-    return frozenset(names)
+    return frozenset(n for _, c in script(ins).all_calls if c.manager == "apt" and c.is_install for n in c.package_names)
 
 
 def apt_installs(stage: Stage) -> list[tuple[Instruction, frozenset[str]]]:
@@ -337,11 +241,11 @@ def _is_language_install(use: Use, family: ImageFamily) -> bool:
         return (action is None and use.name == "yarn") or action in _NODE_INSTALL_ACTIONS
     if any(word.endswith("setup.py") for word in use.args[:1]) and use.name.startswith("python"):
         return True
-    cmd = parse_command(shlex.join([use.name, *use.args])).items
-    if not cmd:
+    found = calls(shlex.join([use.name, *use.args]))
+    if not found:
         return False
-    call = package_call(cmd[0])
-    if call is None or call.manager not in family.installers:
+    call = found[0][1]
+    if call.manager not in family.installers:
         return False
     return (
         call.is_install
@@ -379,7 +283,7 @@ def apply(doc: Dockerfile, ctx: Context) -> Dockerfile:
             actionable=False,
         )
         return doc
-    plan = plan_tag(image, global_arg_defaults(doc))
+    plan = plan_tag(image, args.global_args(doc.instructions))
     if plan.new_tag is None or plan.family is None:
         if plan.reason and not plan.silent:
             ctx.skip(RULE, ins, plan.reason, actionable=plan.actionable)
@@ -395,9 +299,9 @@ def apply(doc: Dockerfile, ctx: Context) -> Dockerfile:
     if problem is not None:
         ctx.skip(RULE, ins, problem)
         return doc
-    old_tag = split_reference(image)[2]
-    edit = _tag_edit(image, old_tag, plan.new_tag)
-    new = ins.edit_args([edit])
+    _, colon, old_tag = split_reference(image)
+    new_tag = plan.new_tag if colon else ":" + plan.new_tag
+    new = ins.edit_args([_tag_edit(image, old_tag, new_tag)])
     if new is None:
         ctx.skip(
             RULE,
@@ -405,12 +309,11 @@ def apply(doc: Dockerfile, ctx: Context) -> Dockerfile:
             f"the image `{image}` is split across a line continuation; join it and dockopt can move it to slim",
         )
         return doc
-    new_image = image[: len(image) - len(old_tag)] + plan.new_tag
-    ctx.change(
-        RULE,
-        ins,
-        f"{label}: `{image}` → `{new_image}` (same interpreter without compilers, -dev headers and VCS tools)",
-    )
+    new_image = image[: len(image) - len(old_tag)] + new_tag
+    message = f"{label}: `{image}` → `{new_image}` (same interpreter without compilers, -dev headers and VCS tools)"
+    if not colon or old_tag == "latest" or old_tag in tables().suites:
+        message += "; both tags follow the newest Python release: pin a version to build the same image every time"
+    ctx.change(RULE, ins, message)
     if not tools:
         return doc.replace(ins, new)
     packages = " ".join(sorted(tools))
@@ -458,7 +361,7 @@ def safety_problem(
     the caller installs those packages explicitly in the slim stage, as a
     careful engineer would, instead of keeping the whole full image for them.
     """
-    t = tables()
+    deb = debian.table()
     label = _label(stage)
     slim_name = split_reference(stage.base or "")[0] + ":" + new_tag
     installed: set[str] = set()
@@ -469,17 +372,16 @@ def safety_problem(
     for ins in stage.instructions:
         apt_so_far |= apt_names(ins)
         have = apt_so_far if ins.keyword in ("RUN", "ONBUILD") else installed
-        for text, origin in _texts(ins):
-            for use in uses(text, origin):
-                providers = t.tools.get(use.name)
-                if providers is not None and not (providers & have):
-                    if tools is not None and use.name in AUTO_INSTALL and use.name in providers:
-                        tools.add(use.name)  # the package is named like the tool: install it
-                        continue
-                    return (
-                        f"{label} uses `{use.name}` ({_line(ins)}), which `{stage.base}` has and `{slim_name}` lacks; "
-                        f"install it with apt in this stage ({' or '.join(sorted(providers))}) and dockopt can move it to slim"
-                    )
+        for use in uses(ins):
+            providers = deb.full_only(use.name)
+            if providers and not (deb.providers(use.name) & have):
+                if tools is not None and use.name in AUTO_INSTALL and use.name in providers:
+                    tools.add(use.name)  # the package is named like the tool: install it
+                    continue
+                return (
+                    f"{label} uses `{use.name}` ({_line(ins)}), which `{stage.base}` has and `{slim_name}` lacks; "
+                    f"install it with apt in this stage ({' or '.join(sorted(providers))}) and dockopt can move it to slim"
+                )
     return _library_problem(doc, stage, installed, slim_name, ctx)
 
 
@@ -494,15 +396,18 @@ def _install_problem(stage: Stage, family: ImageFamily, install: Use) -> str:
 
 def _library_problem(doc: Dockerfile, stage: Stage, installed: set[str], slim_name: str, ctx: Context) -> str | None:
     """A builder whose output links against a library slim lacks and this stage does not install."""
-    t = tables()
-    for source in _copied_stages(doc, stage):
+    deb = debian.table()
+    graph = ctx.model(doc).graph
+    sources = [s for source in graph.copied_from(stage) for s in reversed(graph.ancestry(source))]
+    for source in dict.fromkeys(sources):
         for ins, names in apt_installs(source):
             for dev in sorted(names):
-                if not dev.endswith("-dev") or dev in t.in_slim:
+                if not dev.endswith("-dev") or deb.libraries_in_slim(dev):
                     continue
                 if _has_runtime(dev, installed):
                     continue
-                wanted = sorted(t.runtime_libs.get(dev, ())) or [dev.removesuffix("-dev") + "…"]
+                found = deb.get(dev)
+                wanted = sorted({*found.runtime, *found.also}) if found else [dev.removesuffix("-dev") + "…"]
                 return (
                     f"what {_label(stage)} copies from stage `{source.name or source.index}` was built against "
                     f"{dev} ({_line(ins)}); `{slim_name}` lacks its run-time library, so install "
@@ -520,33 +425,10 @@ def _library_problem(doc: Dockerfile, stage: Stage, installed: set[str], slim_na
 
 
 def _has_runtime(dev: str, installed: set[str]) -> bool:
-    t = tables()
     stem = dev.removesuffix("-dev")
     if dev in installed or any(p.startswith(stem) for p in installed if p != dev):
         return True
-    return bool(t.runtime_libs.get(dev, frozenset()) & installed)
-
-
-def _copied_stages(doc: Dockerfile, stage: Stage) -> list[Stage]:
-    """Earlier stages this one copies from (``COPY --from=``), with the stages they are built FROM."""
-    stages = doc.stages[: stage.index]
-    by_name = {s.name.lower(): s for s in stages if s.name}
-    found: list[Stage] = []
-
-    def add(key: str) -> None:
-        src = by_name.get(key.lower()) or (stages[int(key)] if key.isdigit() and int(key) < len(stages) else None)
-        if src is None or any(s is src for s in found):
-            return
-        found.append(src)
-        if src.base:
-            add(src.base)
-
-    for ins in stage.instructions:
-        if ins.keyword in ("COPY", "ADD"):
-            f = ins.flag("from")
-            if f is not None and f.value:
-                add(f.value)
-    return found
+    return any(debian.table().provides(dev, p) for p in installed)
 
 
 _MANIFEST_NAMES = (
@@ -568,13 +450,11 @@ def _source_builds(stage: Stage, ctx: Context) -> dict[str, tuple[str, ...]]:
     texts: list[str] = []
     files: set[str] = set()
     for ins in stage.instructions:
-        for text, _ in _texts(ins):
-            for cmd in parse_command(text).items:
-                call = package_call(cmd)
-                if call is None or call.manager not in ("pip", "uv", "poetry", "pipenv"):
-                    continue
-                texts.extend(call.package_names)
-                files.update(Path(p).name for p in (*call.requirement_files, *call.constraint_files))
+        for _, call in script(ins).all_calls:
+            if call.manager not in ("pip", "uv", "poetry", "pipenv"):
+                continue
+            texts.extend(call.package_names)
+            files.update(Path(p).name for p in (*call.requirement_files, *call.constraint_files))
         if ins.keyword in ("COPY", "ADD") and ins.flag("from") is None:
             sources = ins.copy_sources_and_dest()
             if sources:
@@ -583,12 +463,10 @@ def _source_builds(stage: Stage, ctx: Context) -> dict[str, tuple[str, ...]]:
                         files.update(_MANIFEST_NAMES)
                     else:
                         files.add(Path(src).name)
-    if ctx.context_dir is not None:
-        root = Path(ctx.context_dir)
-        for name in sorted(files):
-            path = root / name
-            if name and path.is_file() and path.stat().st_size < 2_000_000:
-                texts.append(path.read_text("utf-8", "replace"))
+    for name in sorted(files):
+        text = ctx.context.read(name) if name else None
+        if text is not None:
+            texts.append(text)
     blob = "\n".join(texts).lower()
     for project, libs in t.source_builds.items():
         if re.search(rf"(?<![a-z0-9_.-]){re.escape(project)}(?![a-z0-9_-])", blob):
