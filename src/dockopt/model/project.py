@@ -44,3 +44,50 @@ def uv_virtual_project(pyproject: dict[str, Any] | None) -> bool:
     if uv is not None and "package" in uv:
         return uv.get("package") is False
     return "build-system" not in pyproject
+
+
+# -- installing a project's dependencies before its code -------------------------------------------
+#
+# `pip install .` reads the dependencies from pyproject.toml and installs the project with them; to
+# install the dependencies before the code is copied, dockopt writes a step that reads them at build
+# time (so a change to pyproject.toml still invalidates the layer) and installs them from a file:
+#
+#   python -c "<READER>" > /tmp/dockopt-requirements.txt && pip install -r /tmp/dockopt-requirements.txt
+#
+# then `pip install --no-deps .` after the code. tomllib needs Python 3.11 or newer.
+
+#: Where the reader writes the requirements (one a line).
+READER_OUTPUT = "/tmp/dockopt-requirements.txt"
+
+
+def dependency_reader(pyproject: str = "pyproject.toml", extras: tuple[str, ...] = ()) -> str:
+    """The Python code printing ``[project] dependencies`` (and those of ``extras``), one a line."""
+    wanted = "p.get('dependencies', [])"
+    if extras:
+        groups = ", ".join(repr(e) for e in extras)
+        wanted += f" + [d for e in ({groups},) for d in p.get('optional-dependencies', {{}}).get(e, [])]"
+    return f"import tomllib; p = tomllib.load(open({pyproject!r}, 'rb'))['project']; print(*{wanted}, sep=chr(10))"
+
+
+def is_dependency_reader(words: tuple[str, ...]) -> bool:
+    """Whether a command's words are ``python -c <a reader dockopt wrote>``."""
+    return (
+        len(words) == 3
+        and words[0].rsplit("/", 1)[-1].startswith("python")
+        and words[1] == "-c"
+        and words[2].startswith("import tomllib; p = tomllib.load(open(")
+        and "['project']" in words[2]
+    )
+
+
+def static_dependencies(pyproject: dict[str, Any] | None) -> str | None:
+    """Why the ``[project]`` dependencies can't be read from pyproject.toml before the code, or None when they can."""
+    if pyproject is None:
+        return "the build context has no readable pyproject.toml"
+    table = pyproject.get("project")
+    if not isinstance(table, dict):
+        return "pyproject.toml has no [project] table (the metadata comes from setup.py or the build backend)"
+    dynamic = table.get("dynamic") or []
+    if "dependencies" in dynamic or "optional-dependencies" in dynamic:
+        return "pyproject.toml declares its dependencies dynamic (computed by the build backend at build time)"
+    return None
