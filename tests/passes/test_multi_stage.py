@@ -8,24 +8,14 @@ says.
 
 from __future__ import annotations
 
-import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 import dockopt
+from dockopt.model.debian import table
 from dockopt.passes import multi_stage, path_env
-from dockopt.passes.multi_stage import (
-    RULE,
-    analyse_run,
-    apt_package_kind,
-    package_executables,
-    runtime_libraries,
-    split_apt_packages,
-    tables,
-)
+from dockopt.passes.multi_stage import RULE, classify_run, split_apt_packages
 from tests.conftest import FIXTURES, read_exact
 from tests.passes.harness import check_invariants
 
@@ -78,7 +68,7 @@ def skip_messages(text: str, **options: object) -> list[str]:
     ],
 )
 def test_apt_package_kind(package: str, kind: str) -> None:
-    assert apt_package_kind(package) == kind
+    assert table().role(package) == kind
 
 
 @pytest.mark.parametrize(
@@ -100,88 +90,12 @@ def test_apt_package_kind(package: str, kind: str) -> None:
     ],
 )
 def test_runtime_library_mapping(dev: str, runtime: tuple[str, ...]) -> None:
-    assert runtime_libraries(dev) == runtime
+    assert table().runtime_libraries(dev) == runtime
 
 
 def test_unknown_dev_package_has_no_mapping() -> None:
-    assert runtime_libraries("libsomething-unknown-dev") is None
-    assert runtime_libraries("gcc") is None
-
-
-def test_tables_are_consistent() -> None:
-    t = tables()
-    assert t.libraries, "runtime_libraries.toml is empty"
-    for dev, libs in t.libraries.items():
-        assert "-dev" in dev, dev
-        assert libs and all(not lib.endswith("-dev") for lib in libs), dev
-        assert apt_package_kind(dev) == "dev", f"{dev} is also listed as build-only"
-    for section in t.patterns.values():
-        assert section in ("toolchain", "build-only")
-    assert not set(t.toolchain) & set(t.build_only)
-    assert {"poetry", "pipenv", "uv"} <= set(t.python_tools)
-    assert package_executables("build-essential") == ("gcc", "cc", "g++", "c++", "make")
-    assert package_executables("jq") == ("jq",)
-
-
-def _apt_depends(*packages: str) -> dict[str, set[str]]:
-    """Direct dependencies of each package, from one `apt-cache depends` call."""
-    out = subprocess.run(["apt-cache", "depends", *packages], capture_output=True, text=True, check=False).stdout
-    deps: dict[str, set[str]] = {}
-    current = None
-    for line in out.splitlines():
-        if line and not line[0].isspace():
-            current = line.strip()
-            deps.setdefault(current, set())
-            continue
-        m = re.match(r"\s+\|?Depends: <?([^\s>]+)>?", line)
-        if m and current is not None:
-            deps[current].add(m.group(1))
-    return deps
-
-
-def _on_bookworm() -> bool:
-    try:
-        text = Path("/etc/os-release").read_text()
-    except OSError:
-        return False
-    if "bookworm" not in text or shutil.which("apt-cache") is None:
-        return False
-    return bool(_apt_depends("libpq-dev").get("libpq-dev"))
-
-
-@pytest.mark.skipif(not _on_bookworm(), reason="needs a Debian 12 (bookworm) machine with apt lists to check the table")
-def test_runtime_libraries_are_dependencies_of_their_dev_package() -> None:
-    """Each entry of data/runtime_libraries.toml is a fact apt confirms.
-
-    The runtime package must be a dependency of the -dev package, directly or
-    through the -dev (or krb5-multidev) packages it depends on (transitional
-    names such as libjpeg-dev -> libjpeg62-turbo-dev).
-    """
-    libraries = tables().libraries
-    follow = lambda dep: "-dev" in dep or dep.startswith("krb5-")  # noqa: E731
-    known: dict[str, set[str]] = {}
-    frontier = set(libraries)
-    for _ in range(4):  # fetch the dependency graph level by level, one apt-cache call each
-        missing = sorted(p for p in frontier if p not in known)
-        if missing:
-            found = _apt_depends(*missing)
-            if not known and not found:
-                pytest.skip("apt-cache knows no packages here (no `apt-get update` yet)")
-            for p in missing:
-                known[p] = found.get(p, set())
-        frontier = {d for p in frontier for d in known.get(p, set()) if follow(d)}
-    wrong = []
-    for dev, libs in libraries.items():
-        reachable: set[str] = set()
-        todo = {dev}
-        for _ in range(4):
-            deps = set().union(*(known.get(p, set()) for p in todo))
-            reachable |= deps
-            todo = {d for d in deps if follow(d)}
-        absent = [lib for lib in libs if lib not in reachable]
-        if absent:
-            wrong.append((dev, absent))
-    assert wrong == []
+    assert table().runtime_libraries("libsomething-unknown-dev") is None
+    assert table().runtime_libraries("gcc") is None
 
 
 def test_split_build_only_and_dev_packages() -> None:
@@ -210,6 +124,13 @@ def test_split_does_not_repeat_shared_libraries() -> None:
     assert result.runtime == ("libjpeg62-turbo",)
 
 
+def test_split_installs_no_library_slim_already_has() -> None:
+    """libffi8 is in python:*-slim: code built against libffi-dev needs nothing more at run time."""
+    result = split_apt_packages(["gcc", "libffi-dev", "unixodbc-dev"])
+    assert result.builder == ("gcc", "libffi-dev", "unixodbc-dev")
+    assert result.runtime == ("libodbc2",)
+
+
 # ---------------------------------------------------------------------------
 # RUN classification
 # ---------------------------------------------------------------------------
@@ -232,9 +153,9 @@ def test_split_does_not_repeat_shared_libraries() -> None:
         ('RUN ["pip", "install", "-r", "requirements.txt"]', "install"),
     ],
 )
-def test_analyse_run(run: str, kind: str) -> None:
+def test_classify_run(run: str, kind: str) -> None:
     (ins,) = dockopt.parse(f"FROM python:3.12\n{run}\n").stages[0].instructions
-    assert analyse_run(ins).kind == kind
+    assert classify_run(ins).kind == kind
 
 
 # ---------------------------------------------------------------------------
@@ -525,11 +446,16 @@ def test_uv_virtual_project_with_context(tmp_path: Path) -> None:
 
 
 def test_editable_requirement_in_context(tmp_path: Path) -> None:
+    """`-e ./libs/shared` links into the source tree: split only when the runtime stage has the code at the same path."""
     (tmp_path / "requirements.txt").write_text("flask==3.1\n-e ./libs/shared\n")
-    text = BASE + "RUN pip install -r requirements.txt\nCOPY . .\n"
-    assert split(text).changes
-    messages = skip_messages(text, context_dir=tmp_path)
-    assert "editable requirement" in messages[0]
+    same = "FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\nCMD python app.py\n"
+    after = split(same, context_dir=tmp_path).text
+    runtime = after.split("\n\nFROM ", 1)[1]
+    assert "COPY . ." in runtime and "WORKDIR /app" in runtime
+    elsewhere = "FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\nWORKDIR /srv\nCMD python app.py\n"
+    assert split(elsewhere, context_dir=tmp_path).changes  # the code stays at /app in both stages
+    moved = "FROM python:3.12\nWORKDIR /app\nCOPY requirements.txt .\nCOPY libs libs\nRUN pip install -r requirements.txt\nCOPY . /srv\nCMD python app.py\n"
+    assert "editable mode" in skip_messages(moved, context_dir=tmp_path)[0]
 
 
 def test_nested_requirements_in_context_are_manifests(tmp_path: Path) -> None:
@@ -577,3 +503,114 @@ def test_path_plan_is_shared_with_path_env() -> None:
     plan = path_env.plan_path(doc.stages[0].instructions, 1, "/opt/venv/bin")
     assert plan.insert_at == 0
     assert multi_stage.VENV_DIR == "/opt/venv"
+
+
+# ---------------------------------------------------------------------------
+# A split must pay for itself, and be right about where things go
+# ---------------------------------------------------------------------------
+
+DOCKER_INIT = """\
+FROM python:3.12-slim
+ARG UID=10001
+RUN adduser --disabled-password --gecos "" --uid "${UID}" appuser
+WORKDIR /app
+RUN --mount=type=cache,target=/root/.cache/pip --mount=type=bind,source=requirements.txt,target=requirements.txt python -m pip install -r requirements.txt
+USER appuser
+COPY . .
+CMD ["python", "app.py"]
+"""
+
+
+def test_a_split_that_sheds_nothing_is_declined() -> None:
+    """The docker-init shape: already slim, nothing build-only. A split would only add a venv (bigger image)."""
+    result = split(DOCKER_INIT)
+    assert result.text == DOCKER_INIT
+    (skip,) = result.skips
+    assert "shed nothing" in skip.message and "already the slim variant" in skip.message
+    assert skip.actionable is False
+
+
+def test_a_slim_base_with_build_only_packages_still_splits() -> None:
+    """Negative control: on slim, gcc and libpq-dev for a source build are worth leaving in a builder."""
+    text = (
+        "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y gcc libpq-dev\n"
+        "WORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\nCMD python app.py\n"
+    )
+    (change,) = split(text).changes
+    assert "build-only apt packages stay in the builder (gcc, libpq-dev)" in change.message
+
+
+def test_real_setup_work_before_the_install_is_not_duplicated() -> None:
+    text = (
+        "FROM python:3.12\nRUN curl -fsSL https://example.com/install.sh | sh\nWORKDIR /app\n"
+        "COPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\nCMD python app.py\n"
+    )
+    (message,) = skip_messages(text)
+    assert "would run it in both stages" in message and "move it below the install" in message
+    moved = text.replace("RUN curl -fsSL https://example.com/install.sh | sh\n", "") + "RUN curl -fsSL https://example.com/install.sh | sh\n"
+    assert split(moved).changes  # after the install it only runs at run time
+
+
+def test_a_file_download_before_the_install_goes_to_the_runtime_stage_only() -> None:
+    text = read_exact(GOLDEN / "generic-setup-run.before.Dockerfile")
+    after = split(text).text
+    builder, runtime = after.split("\n\nFROM ", 1)
+    assert "tini" not in builder and "tini" in runtime
+
+
+def test_the_venv_stays_out_of_the_apps_directory() -> None:
+    text = "FROM python:3.12\nWORKDIR /opt\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\nCMD python app.py\n"
+    result = split(text)
+    assert "python -m venv /venv" in result.text and "/opt/venv" not in result.text
+    assert "/opt/venv would be inside the app's own directories" in result.changes[0].message
+
+
+def test_the_venv_stays_out_of_what_the_context_copies(tmp_path: Path) -> None:
+    """WORKDIR / with a context that has its own opt/ folder: COPY . . would land on /opt/venv."""
+    (tmp_path / "opt").mkdir()
+    (tmp_path / "requirements.txt").write_text("flask\n")
+    text = "FROM python:3.12\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\nCMD python app.py\n"
+    assert "/opt/venv" in split(text).text  # without the context: nothing says /opt is taken
+    assert "/opt/venv" not in split(text, context_dir=tmp_path).text
+
+
+def test_an_unknown_app_directory_declines() -> None:
+    text = "FROM python:3.12\nWORKDIR $APP\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCMD python app.py\n"
+    assert "can't be told from the file" in skip_messages(text)[0]
+
+
+def test_an_install_keeps_the_update_it_relies_on() -> None:
+    """apt-get update for curl (run time) and gcc's install (build only) in separate RUNs."""
+    text = (
+        "FROM python:3.12\nRUN apt-get update && apt-get install -y curl\nRUN apt-get install -y gcc\n"
+        "WORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\nCMD python app.py\n"
+    )
+    after = split(text).text
+    builder, runtime = after.split("\n\nFROM ", 1)
+    assert builder.index("RUN apt-get update") < builder.index("apt-get install -y gcc")
+    assert "apt-get update && apt-get install -y curl" in runtime and "gcc" not in runtime
+    from dockopt.model import apt
+
+    for stage in dockopt.parse(after).stages:  # nothing installs without lists, in either stage
+        assert apt.first_unmet([i for i in stage.instructions if i.keyword == "RUN"], "absent")[1] is None
+
+
+def test_uv_run_at_run_time_gets_the_uv_binary() -> None:
+    text = (
+        "FROM python:3.12\nWORKDIR /app\nRUN pip install uv\nCOPY pyproject.toml uv.lock ./\n"
+        "RUN uv sync --locked --no-install-project\nCOPY . .\nCMD [\"uv\", \"run\", \"python\", \"app.py\"]\n"
+    )
+    result = split(text)
+    runtime = result.text.split("\n\nFROM ", 1)[1]
+    assert "COPY --from=builder /usr/local/bin/uv /usr/local/bin/uv" in runtime
+    assert "UV_PROJECT_ENVIRONMENT=/opt/venv" in runtime
+    assert "gets the uv binary from the builder" in result.changes[0].message
+
+
+def test_uv_at_run_time_without_a_pip_installed_uv_declines() -> None:
+    """Negative control: uv from elsewhere (the official image's binary) is not copied; the rule declines."""
+    text = (
+        "FROM python:3.12\nWORKDIR /app\nCOPY --from=ghcr.io/astral-sh/uv:0.5 /uv /bin/uv\nCOPY pyproject.toml uv.lock ./\n"
+        "RUN uv sync --locked --no-install-project\nCOPY . .\nCMD [\"uv\", \"run\", \"python\", \"app.py\"]\n"
+    )
+    assert "`uv` is used after the install" in skip_messages(text)[0]

@@ -9,6 +9,9 @@ context in their own ways and ask here.
 from __future__ import annotations
 
 import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 from typing import Any
 
 
@@ -91,3 +94,21 @@ def static_dependencies(pyproject: dict[str, Any] | None) -> str | None:
     if "dependencies" in dynamic or "optional-dependencies" in dynamic:
         return "pyproject.toml declares its dependencies dynamic (computed by the build backend at build time)"
     return None
+
+
+# -- tools that install dependencies (data/python_tools.toml) -----------------------------------------
+
+
+@dataclass(frozen=True)
+class PythonTools:
+    tools: dict[str, str]  # PyPI project -> command
+    installers: dict[str, str]  # installer URL text -> tool
+
+
+@cache
+def python_tools() -> PythonTools:
+    raw = tomllib.loads((resources.files("dockopt") / "data" / "python_tools.toml").read_text("utf-8"))
+    return PythonTools(
+        tools={str(k): str(v) for k, v in raw["python-tools"].items()},
+        installers={str(k): str(v) for k, v in raw["python-tool-installers"].items()},
+    )

@@ -20,7 +20,7 @@ from __future__ import annotations
 from ..model.analysis import Analysis
 from ..model.runs import script
 from ..syntax import Dockerfile, Instruction, Stage
-from .base import Context, Rule
+from .base import Context, Rule, run_at
 from .runtext import flag_insertion
 
 FLAG = "--no-install-recommends"
@@ -56,7 +56,7 @@ def apply(doc: Dockerfile, ctx: Context) -> Dockerfile:
             if ins.heredocs or not ins.is_shell_form:
                 if _installs(ins):
                     form = "runs its commands from a heredoc" if ins.heredocs else "is in exec (JSON) form"
-                    ctx.skip(RULE, ins, f"RUN at line {ins.line} {form}; add {FLAG} by hand")
+                    ctx.skip(RULE, ins, f"{run_at(ins)} {form}; add {FLAG} by hand")
                 continue
             cl = model.script(ins).commands
             edits: list[tuple[int, int, str]] = []
@@ -76,14 +76,14 @@ def apply(doc: Dockerfile, ctx: Context) -> Dockerfile:
                     continue
                 edits.append(found)
                 messages.append(
-                    f"added {FLAG} to `{call.tool} install` in RUN at line {ins.line}; "
+                    f"added {FLAG} to `{call.tool} install` in {run_at(ins)}; "
                     "packages apt only recommends are no longer installed (name any the image needs)"
                 )
             if not edits:
                 continue
             new = ins.edit_args(edits)
             if new is None:  # pragma: no cover - insertions never cross a continuation
-                ctx.skip(RULE, ins, f"RUN at line {ins.line} could not be edited in place")
+                ctx.skip(RULE, ins, f"{run_at(ins)} could not be edited in place")
                 continue
             out = out.replace(ins, new)
             for message in messages:

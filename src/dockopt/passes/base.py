@@ -124,6 +124,11 @@ def suppressed_rules(ins: Instruction) -> frozenset[str]:
     return frozenset(ids)
 
 
+def run_at(ins: Instruction) -> str:
+    """``RUN at line 5`` in a message, or ``the RUN dockopt added`` for one a rule wrote (it has no line)."""
+    return f"RUN at line {ins.line}" if ins.line is not None else "the RUN dockopt added"
+
+
 PassFn = Callable[[Dockerfile, Context], Dockerfile]
 
 

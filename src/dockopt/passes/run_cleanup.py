@@ -39,7 +39,7 @@ from ..model.runs import script
 from ..model.shell import CommandList, SimpleCommand, parse_command
 from ..style import Style
 from ..syntax import Dockerfile, Instruction, Stage
-from .base import Context, Rule, closing_open_end
+from .base import Context, Rule, closing_open_end, run_at
 from .runtext import flag_insertion, joinable_body, rebuild_run, tail_problem
 
 _PRIVILEGE_WRAPPERS = ("sudo", "doas")
@@ -156,7 +156,7 @@ def _plan_flags(
             plan.skips.append((found, True))
         else:
             plan.edits.append(found)
-            plan.messages.append(f"added {flag} to `{call.tool} {call.action}` in RUN at line {ins.line}")
+            plan.messages.append(f"added {flag} to `{call.tool} {call.action}` in {run_at(ins)}")
 
 
 def _plan_apt(
@@ -185,7 +185,7 @@ def _plan_apt(
         what = "an ONBUILD trigger" if later.keyword == "ONBUILD" else "the RUN"
         plan.skips.append(
             (
-                f"not removing /var/lib/apt/lists in RUN at line {ins.line}: {what} at line {later.line} "
+                f"not removing /var/lib/apt/lists in {run_at(ins)}: {what} at line {later.line} "
                 "still runs apt-get install without its own apt-get update",
                 False,
             )
@@ -193,7 +193,7 @@ def _plan_apt(
         return
     cmd, call = needs[-1]
     plan.appends.append(_privilege_prefix(cmd) + apt.APT_RM)
-    plan.messages.append(f"added `{apt.APT_RM}` after `{call.tool} {call.action}` in RUN at line {ins.line}")
+    plan.messages.append(f"added `{apt.APT_RM}` after `{call.tool} {call.action}` in {run_at(ins)}")
 
 
 def _plan_yum(
@@ -217,7 +217,7 @@ def _plan_yum(
     cmd, call = installs[-1]
     clean = f"{call.tool} clean all"
     plan.appends.append(_privilege_prefix(cmd) + clean)
-    plan.messages.append(f"added `{clean}` after `{call.tool} {call.action}` in RUN at line {ins.line}")
+    plan.messages.append(f"added `{clean}` after `{call.tool} {call.action}` in {run_at(ins)}")
 
 
 def _clean_run(
@@ -236,7 +236,7 @@ def _clean_run(
         problem = tail_problem(ins, cl)
         if cl.complex:
             problem = (
-                f"RUN at line {ins.line} is a compound shell command (if/for/case, subshell or similar); "
+                f"{run_at(ins)} is a compound shell command (if/for/case, subshell or similar); "
                 "dockopt cannot tell where a cleanup command would run"
             )
         if problem is not None:
@@ -249,14 +249,14 @@ def _clean_run(
     if plan.edits:
         edited = new.edit_args(plan.edits)
         if edited is None:  # pragma: no cover - insertions never cross a continuation
-            ctx.skip(RULE, ins, f"RUN at line {ins.line} could not be edited in place")
+            ctx.skip(RULE, ins, f"{run_at(ins)} could not be edited in place")
             return ins
         new = edited
     if plan.appends:
         new_cl = parse_command(new.args)
         rebuilt = rebuild_run(new, [joinable_body(new, new_cl), *plan.appends], style, eol=new.eol)
         if rebuilt is None:  # pragma: no cover - rebuild_run's guard
-            ctx.skip(RULE, ins, f"RUN at line {ins.line} could not be rebuilt with its cleanup")
+            ctx.skip(RULE, ins, f"{run_at(ins)} could not be rebuilt with its cleanup")
             return ins
         new = rebuilt
     for message in plan.messages:
@@ -273,7 +273,7 @@ def _skip_unreadable(ins: Instruction, ctx: Context) -> None:
         form = "runs its commands from a heredoc, whose body dockopt never edits"
     else:
         form = "is in exec (JSON) form"
-    ctx.skip(RULE, ins, f"RUN at line {ins.line} {form}; add the package-manager cleanup by hand")
+    ctx.skip(RULE, ins, f"{run_at(ins)} {form}; add the package-manager cleanup by hand")
 
 
 def apply(doc: Dockerfile, ctx: Context) -> Dockerfile:

@@ -70,7 +70,7 @@ from ..model.runs import script
 from ..model.shell import CommandList, SimpleCommand
 from ..style import Style
 from ..syntax import Dockerfile, Instruction
-from .base import Context, Rule, closing_open_end
+from .base import Context, Rule, closing_open_end, run_at
 from .runtext import count_lines, joinable_body, rebuild_run, run_body, tail_problem
 
 # --------------------------------------------------------------------------
@@ -107,17 +107,16 @@ class _Run:
 
 
 def _analyse(ins: Instruction) -> _Run:
-    line = ins.line
     if ins.heredocs:
-        return _Run(ins, None, f"RUN at line {line} uses a heredoc; dockopt does not merge heredoc RUNs")
+        return _Run(ins, None, f"{run_at(ins)} uses a heredoc; dockopt does not merge heredoc RUNs")
     if not ins.is_shell_form:
-        return _Run(ins, None, f"RUN at line {line} is in exec (JSON) form, which cannot be joined with `&&`")
+        return _Run(ins, None, f"{run_at(ins)} is in exec (JSON) form, which cannot be joined with `&&`")
     scratch = _scratch_mount(ins)
     if scratch is not None:
         return _Run(
             ins,
             None,
-            f"RUN at line {line} mounts {scratch}, which each RUN gets fresh; "
+            f"{run_at(ins)} mounts {scratch}, which each RUN gets fresh; "
             "merged, later commands would see what earlier ones wrote there",
         )
     cl = script(ins).commands
@@ -125,7 +124,7 @@ def _analyse(ins: Instruction) -> _Run:
         return _Run(
             ins,
             cl,
-            f"RUN at line {line} is a compound shell command (if/for/case, subshell, heredoc or similar) "
+            f"{run_at(ins)} is a compound shell command (if/for/case, subshell, heredoc or similar) "
             "that dockopt does not analyse",
         )
     return _Run(ins, cl, tail_problem(ins, cl))
@@ -170,18 +169,18 @@ def _pair_problem(a: _Run, b: _Run) -> tuple[Instruction, str] | None:
         fa = " ".join(f.raw for f in a.ins.flags) or "no flags"
         fb = " ".join(f.raw for f in b.ins.flags) or "no flags"
         return b.ins, (
-            f"RUN at line {b.ins.line} has different flags from the RUN before it (`{fb}` vs `{fa}`); "
+            f"{run_at(b.ins)} has different flags from the RUN before it (`{fb}` vs `{fa}`); "
             "merged, both would run with the same mounts, network and security"
         )
     assert a.cl is not None and b.cl is not None
     leaks = a.cl.changes_shell_state()
     if leaks:
-        return a.ins, f"RUN at line {a.ins.line} {_describe_state(leaks[0])}"
+        return a.ins, f"{run_at(a.ins)} {_describe_state(leaks[0])}"
     bad = sorted({op for op in b.cl.operators if op not in ("&&", "|")})
     if bad:
         shown = ", ".join("newline" if op == "\n" else f"`{op}`" for op in bad)
         return b.ins, (
-            f"RUN at line {b.ins.line} joins commands with {shown}; after `&&` some of them "
+            f"{run_at(b.ins)} joins commands with {shown}; after `&&` some of them "
             "would run even when the RUN before it failed"
         )
     return None

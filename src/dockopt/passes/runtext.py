@@ -13,6 +13,7 @@ from ..model.packages import PackageInstall
 from ..model.shell import CommandList, SimpleCommand, _Lexer, parse_command
 from ..style import Style
 from ..syntax import Instruction, Trivia
+from .base import run_at
 
 
 def run_head(ins: Instruction) -> str:
@@ -42,23 +43,22 @@ def tail_problem(ins: Instruction, cl: CommandList) -> str | None:
     (``x & && y`` is not what was meant), a trailing backslash, a dangling
     continuation and text with no command at all.
     """
-    line = ins.line
     if not cl.items:
-        return f"RUN at line {line} has no command dockopt can read"
+        return f"{run_at(ins)} has no command dockopt can read"
     if "&" in cl.operators or cl.terminator == "&":
         return (
-            f"RUN at line {line} runs a command in the background (`&`); "
+            f"{run_at(ins)} runs a command in the background (`&`); "
             "merging would keep it running while the next commands run"
         )
     tail = ins.args[cl.items[-1].end :].strip(" \t")
     if tail not in ("", ";"):
         if "#" in tail:
-            return f"RUN at line {line} ends with a shell comment, which would comment out the `&&` added after it"
-        return f"RUN at line {line} ends with `{tail}`, which dockopt cannot extend safely"
+            return f"{run_at(ins)} ends with a shell comment, which would comment out the `&&` added after it"
+        return f"{run_at(ins)} ends with `{tail}`, which dockopt cannot extend safely"
     if ins.args.endswith("\\"):
-        return f"RUN at line {line} ends with a backslash, which would escape the text added after it"
+        return f"{run_at(ins)} ends with a backslash, which would escape the text added after it"
     if run_body(ins) is None:
-        return f"RUN at line {line} ends with a line continuation and no text after it"
+        return f"{run_at(ins)} ends with a line continuation and no text after it"
     return None
 
 
@@ -148,11 +148,11 @@ def flag_insertion(
     what = f"`{call.tool} {call.action}`"
     if not unambiguous(cl, cmd):
         return (
-            f"RUN at line {ins.line} runs {what} inside shell text dockopt cannot read unambiguously; "
+            f"{run_at(ins)} runs {what} inside shell text dockopt cannot read unambiguously; "
             f"add {flag} by hand"
         )
     end = action_end(cmd, call)
     if end is None:
-        return f"RUN at line {ins.line}: cannot tell where the action of {what} is; add {flag} by hand"
+        return f"{run_at(ins)}: cannot tell where the action of {what} is; add {flag} by hand"
     pos = cmd.start + end
     return (pos, pos, f" {flag}")

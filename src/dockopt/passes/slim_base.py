@@ -329,6 +329,34 @@ def apply(doc: Dockerfile, ctx: Context) -> Dockerfile:
     return doc.replace(ins, [new, install])
 
 
+@dataclass(frozen=True)
+class SlimTarget:
+    """Where the final stage would go: the slim image, or why not (and whether the user can change that)."""
+
+    image: str | None
+    reason: str | None = None
+    actionable: bool = False
+
+
+def slim_target(doc: Dockerfile, ctx: Context) -> SlimTarget:
+    """The same checks as the rule, without editing: the multi-stage rule asks whether its runtime
+    stage will reach slim before deciding a split pays."""
+    stage = doc.stages[-1] if doc.stages else None
+    image = stage.base if stage is not None else None
+    if stage is None or image is None:
+        return SlimTarget(None)
+    plan = plan_tag(image, args.global_args(doc.instructions))
+    if plan.new_tag is None or plan.family is None:
+        return SlimTarget(None, plan.reason, plan.actionable)
+    language_install = None if ctx.unsafe else package_install(stage, plan.family)
+    if language_install is not None:
+        return SlimTarget(None, _install_problem(stage, plan.family, language_install))
+    problem = safety_problem(doc, stage, plan.family, plan.new_tag, ctx, set())
+    if problem is not None:
+        return SlimTarget(None, problem, True)
+    return SlimTarget(f"{split_reference(image)[0]}:{plan.new_tag}")
+
+
 def _label(stage: Stage) -> str:
     return f"stage `{stage.name}`" if stage.name else "the final stage"
 

@@ -1,0 +1,234 @@
+"""The apt steps of the stage, split between the builder and the runtime stage.
+
+Build-only packages (compilers, ``-dev`` headers, git) go to the builder; a
+``-dev`` package's shared libraries (``libpq-dev`` -> ``libpq5``) are installed
+in the runtime stage instead, unless python:*-slim already has them; anything
+else stays at run time. An install is never separated from the
+``apt-get update`` it relies on: the runtime stage's own install refreshes the
+lists itself, and :func:`ensure_lists` checks both stages afterwards.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Sequence, Set
+from dataclasses import dataclass
+from typing import Literal
+
+from ...model import apt, debian
+from ...model.packages import PackageInstall, normalize_package_name
+from ...style import Style
+from ...syntax import Instruction, Trivia
+from ..base import Decline
+from .classify import Run
+from .job import Job
+from .placement import Placement
+
+_UPGRADE_ACTIONS = frozenset({"upgrade", "dist-upgrade", "full-upgrade"})
+_REMOVE_ACTIONS = frozenset({"remove", "purge", "autoremove"})
+
+
+@dataclass(frozen=True)
+class AptSplit:
+    """Which packages of one apt install go to which stage."""
+
+    builder: tuple[str, ...]
+    runtime: tuple[str, ...]
+    libraries: tuple[str, ...] = ()  # runtime packages standing in for -dev ones
+
+
+def split_apt_packages(
+    packages: Sequence[str], *, runtime_commands: Set[str] = frozenset(), builder_commands: Set[str] = frozenset()
+) -> AptSplit:
+    """Split the packages of an apt install between the builder and the runtime stage.
+
+    Build-only packages go to the builder (and stay at run time too when a
+    run-time command calls one of their executables); ``-dev`` packages go to
+    the builder and are replaced at run time by their shared-library packages
+    (none when slim already has them), or kept whole when those are unknown;
+    anything else stays at run time (and is installed in the builder too when
+    a builder RUN calls it).
+    """
+    table = debian.table()
+    builder: list[str] = []
+    runtime: list[str] = []
+    libs: list[str] = []
+    for spec in packages:
+        name = normalize_package_name("apt", spec)
+        role = table.role(name)
+        exes = table.commands(name)
+        if role in ("toolchain", "build-only"):
+            builder.append(spec)
+            if any(e in runtime_commands for e in exes):
+                runtime.append(spec)
+        elif role == "dev":
+            builder.append(spec)
+            mapped = table.runtime_libraries(name)
+            if mapped is None:
+                runtime.append(spec)
+            elif not table.libraries_in_slim(name):
+                for lib in mapped:
+                    if lib not in runtime:
+                        runtime.append(lib)
+                        libs.append(lib)
+        else:
+            runtime.append(spec)
+            if any(e in builder_commands for e in exes):
+                builder.append(spec)
+    return AptSplit(tuple(builder), tuple(runtime), tuple(libs))
+
+
+class AptStep:
+    """What happens to one apt step of the original stage."""
+
+    __slots__ = ("in_builder", "libraries", "no_recommends", "packages", "runtime")
+
+    def __init__(
+        self,
+        in_builder: bool,
+        runtime: Literal["keep", "replace", "drop"],
+        packages: list[str],
+        no_recommends: bool,
+        libraries: bool,
+    ) -> None:
+        self.in_builder = in_builder  # the builder runs it as written
+        self.runtime = runtime  # as written, a new install of `packages`, or nothing
+        self.packages = packages  # what the runtime stage installs when `runtime` is "replace"
+        self.no_recommends = no_recommends  # the new install may use --no-install-recommends
+        self.libraries = libraries  # `packages` include shared libraries standing in for -dev packages
+
+
+AptPlan = dict[int, AptStep]
+
+
+def plan_apt(job: Job, placement: Placement, runtime_cmds: set[str], builder_cmds: set[str]) -> AptPlan:
+    """What happens to each apt step (placement 'apt') in the builder and in the runtime stage."""
+    plan: AptPlan = {}
+    index_only: list[int] = []
+    for i in sorted(k for k, v in placement.items() if v == "apt"):
+        run = job.runs[i]
+        installs = run.apt_installs
+        if not installs:
+            index_only.append(i)
+            continue
+        plan[i] = _install_step(run, installs, runtime_cmds, builder_cmds)
+    for i in index_only:
+        run = job.runs[i]
+        calls = [c.pc for c in run.items if c.kind == "system" and c.pc is not None]
+        upgrade = any(pc.action in _UPGRADE_ACTIONS for pc in calls)
+        later_builder = any(j > i and step.in_builder for j, step in plan.items())
+        later_runtime = any(j > i and step.runtime == "keep" for j, step in plan.items()) or _later_runtime_apt(job, i, placement)
+        plan[i] = AptStep(later_builder, "keep" if upgrade or later_runtime else "drop", [], True, False)
+    return plan
+
+
+def _install_step(run: Run, installs: list[PackageInstall], runtime_cmds: set[str], builder_cmds: set[str]) -> AptStep:
+    calls = [c.pc for c in run.items if c.kind == "system" and c.pc is not None]
+    specs: list[str] = []
+    for pc in installs:
+        if pc.local_paths:
+            raise Decline(run.ins, "an apt install of a local .deb file: the rule can't tell what it is for")
+        for spec in pc.packages:
+            if "$" in spec or "`" in spec:
+                raise Decline(run.ins, f"apt packages come from a variable ({spec}); the rule can't tell which are build-only")
+            specs.append(spec)
+    removed = {normalize_package_name("apt", p) for pc in calls if pc and pc.action in _REMOVE_ACTIONS for p in pc.packages}
+    split = split_apt_packages(specs, runtime_commands=runtime_cmds, builder_commands=builder_cmds)
+    rt = [p for p in split.runtime if normalize_package_name("apt", p) not in removed]
+    kept_originals = [p for p in rt if p not in split.libraries]
+    no_rec = not kept_originals or all(pc.has_option("--no-install-recommends") for pc in installs)
+    if run.kind == "install":
+        return AptStep(True, "replace" if rt else "drop", rt, no_rec, bool(split.libraries))
+    same = not split.libraries and sorted(normalize_package_name("apt", p) for p in rt) == sorted(
+        normalize_package_name("apt", p) for p in specs
+    )
+    mode: Literal["keep", "replace", "drop"] = "keep" if same and not removed else ("replace" if rt else "drop")
+    return AptStep(bool(split.builder), mode, rt, no_rec, bool(split.libraries))
+
+
+def _later_runtime_apt(job: Job, i: int, placement: Placement) -> bool:
+    """Whether a RUN after ``i`` that stays in the runtime stage as written runs apt-get install."""
+    return any(j > i and placement[j] in ("runtime", "both") and run.apt_installs for j, run in job.runs.items())
+
+
+def _later_needs_lists(job: Job, i: int, placement: Placement, plan: AptPlan) -> bool:
+    """Whether a later runtime RUN installs with apt without refreshing the index itself."""
+    for j, run in job.runs.items():
+        if j <= i:
+            continue
+        kept = placement[j] in ("runtime", "both") or (placement[j] == "apt" and plan[j].runtime == "keep")
+        if not kept:
+            continue
+        calls = [c.pc for c in run.items if c.kind == "system" and c.pc is not None]
+        if any(pc.is_install for pc in calls if pc.manager == "apt") and not any(pc.refreshes_index for pc in calls):
+            return True
+    return False
+
+
+def runtime_apt_run(job: Job, i: int, step: AptStep, placement: Placement, plan: AptPlan) -> Instruction:
+    """The runtime stage's own apt install for step ``i``: its run-time packages, with list cleanup."""
+    run = job.runs[i]
+    installs = run.apt_installs
+    assignments = " ".join(_quote_assignment(a) for a in installs[0].command.assignments) if installs else ""
+    prefix = f"{assignments} " if assignments else ""
+    flag = " --no-install-recommends" if step.no_recommends else ""
+    commands = ["apt-get update", f"{prefix}apt-get install -y{flag} {' '.join(_shell_quote(p) for p in step.packages)}"]
+    if not _later_needs_lists(job, i, placement, plan):
+        commands.append(apt.APT_RM)
+    leading: list[Trivia] = []
+    if step.libraries:
+        kept = [p for p in step.packages if p not in runtime_libraries_of(run)]
+        comment = (
+            "shared libraries the packages built in the builder stage load at run time"
+            if not kept
+            else "packages the app uses at run time, and the shared libraries the packages built in the builder stage load"
+        )
+        leading = job.style.comment_lines([comment])
+    return job.style.run(commands, leading=leading)
+
+
+def runtime_libraries_of(run: Run) -> list[str]:
+    """The runtime library packages standing in for the -dev packages a RUN installs."""
+    table = debian.table()
+    return [lib for pc in run.apt_installs for name in pc.package_names for lib in (table.runtime_libraries(name) or ())]
+
+
+def moved_packages(run: Run, runtime: list[str]) -> list[str]:
+    keep = {normalize_package_name("apt", p) for p in runtime}
+    return [p for pc in run.apt_installs for p in pc.package_names if p not in keep]
+
+
+def ensure_lists(items: list[Instruction], style: Style, *, initial: apt.ListsState) -> tuple[list[Instruction], bool]:
+    """``items`` with an ``apt-get update`` RUN before the first install that would find no lists.
+
+    Returns the items and whether one was added. A stage built from an image
+    ships no lists; an update moved to the other stage, or removed by a
+    cleanup before, leaves an install with nothing to read (``E: Unable to
+    locate package``).
+    """
+    state = initial
+    out: list[Instruction] = []
+    added = False
+    for ins in items:
+        if ins.keyword == "RUN":
+            for event in apt.events(ins):
+                if event == "update":
+                    state = "present"
+                elif event == "remove":
+                    state = "removed"
+                elif state in ("absent", "removed"):
+                    out.append(style.run(["apt-get update"]))
+                    state = "present"
+                    added = True
+        out.append(ins)
+    return out, added
+
+
+def _quote_assignment(text: str) -> str:
+    name, _, value = text.partition("=")
+    return f"{name}={_shell_quote(value)}" if value else f"{name}="
+
+
+def _shell_quote(spec: str) -> str:
+    return spec if re.fullmatch(r"[A-Za-z0-9_.+:=~/-]+", spec) else shlex.quote(spec)

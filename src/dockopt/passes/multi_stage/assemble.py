@@ -1,0 +1,251 @@
+"""Writing the two stages: the builder (same base, named), then the runtime stage.
+
+The builder gets what the placement and the apt plan give it, in order, with
+the virtualenv created right before the install steps; the runtime stage gets
+everything that matters at run time, in order, the COPY of the environment
+where the first install was, and ``ENV PATH`` where :func:`path_env.plan_path`
+says. Blank lines of instructions that move away go to the next one, so the
+file keeps its shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ...model import apt
+from ...syntax import Dockerfile, Instruction, Trivia
+from .. import path_env
+from ..base import Decline
+from .apt_plan import AptPlan, ensure_lists, runtime_apt_run
+from .facts import Facts, Layout
+from .job import USER_BASE, Job
+from .placement import Placement
+
+#: uv, installed with pip in the builder, where a runtime stage that runs `uv run` gets it from.
+UV_BIN = "/usr/local/bin/uv"
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where the packages live, and what the runtime stage needs besides them."""
+
+    layout: Layout
+    venv_dir: str
+    copy_uv: bool  # the runtime stage runs `uv`: copy its binary from the builder
+
+    @property
+    def env_dir(self) -> str:
+        return self.venv_dir if self.layout == "venv" else USER_BASE
+
+
+def assemble(job: Job, placement: Placement, plan: AptPlan, facts: Facts, where: Where) -> tuple[Dockerfile, list[str]]:
+    """The split file, and notes for the change message."""
+    body = _edited_body(job, facts)
+    name = builder_name(job.doc)
+    from_ins = job.stage.from_instruction
+    builder_from = _named_from(from_ins, name)
+    if builder_from is None:
+        raise Decline(from_ins, "the FROM line is continued over several lines; the rule won't edit it")
+    notes: list[str] = []
+    builder_items = _builder(job, body, placement, plan, facts, where)
+    builder_items, added = ensure_lists(builder_items, job.style, initial="absent")
+    if added:
+        notes.append("the builder runs `apt-get update` before its apt install, whose update stays at run time")
+    runtime_items = _runtime(job, body, placement, plan, name, where)
+    _, unmet = apt.first_unmet([i for i in runtime_items if i.keyword == "RUN"], "absent")
+    if unmet is not None:
+        raise Decline(unmet, "after the split this apt install would run without the `apt-get update` it relies on")
+    runtime_from = from_ins.with_changes().with_leading([Trivia("blank", job.style.newline)])
+    pre = [ins for ins in job.doc.instructions if ins is not from_ins and job.model.stage_of(ins) is None]
+    doc = job.doc.with_instructions([*pre, builder_from, *builder_items, runtime_from, *runtime_items])
+    return doc, notes
+
+
+def _edited_body(job: Job, facts: Facts) -> list[Instruction]:
+    """The stage's instructions with the install RUNs' small edits (uv pip --system, pip --user, tool pip)."""
+    body = list(job.body)
+    by_run: dict[int, list[tuple[int, int, str]]] = {}
+    for idx, start, end, text in facts.edits:
+        by_run.setdefault(idx, []).append((start, end, text))
+    for idx, spans in by_run.items():
+        edited = body[idx].edit_args(spans)
+        if edited is None:
+            raise Decline(body[idx], "an install flag sits across a line continuation; the rule won't edit it")
+        body[idx] = edited
+    return body
+
+
+def _builder(
+    job: Job, body: list[Instruction], placement: Placement, plan: AptPlan, facts: Facts, where: Where
+) -> list[Instruction]:
+    out = _Out()
+    kinds: list[str] = []
+    for i in range(job.last + 1):
+        ins = body[i]
+        p = placement[i]
+        if p in ("builder", "both") or (p == "apt" and plan[i].in_builder):
+            out.add(ins.with_changes() if p == "both" or (p == "apt" and plan[i].runtime == "keep") else ins)
+            run = job.runs.get(i)
+            kinds.append(run.kind if run else ins.keyword)
+        else:
+            out.drop(ins)
+    items = out.items
+    if where.layout != "venv":
+        return items
+    interpreters = sorted(facts.interpreters)
+    if len(interpreters) > 1:
+        raise Decline(None, "the installs use different interpreters (" + ", ".join(interpreters) + ")")
+    interp = interpreters[0] if interpreters else "python"
+    style = job.style
+    block = [
+        style.instruction("RUN", f"{interp} -m venv {where.venv_dir}"),
+        style.env([("VIRTUAL_ENV", where.venv_dir), ("PATH", f"{where.venv_dir}/bin:$PATH")]),
+    ]
+    if facts.uv_project:
+        # uv sync targets the project's .venv unless told otherwise; a downloaded
+        # interpreter would live outside the venv, so only the image's one is allowed
+        block.append(style.env([("UV_PROJECT_ENVIRONMENT", where.venv_dir), ("UV_PYTHON_DOWNLOADS", "never")]))
+    anchor = next(k for k, kind in enumerate(kinds) if kind == "install")
+    while anchor > 0 and kinds[anchor - 1] in ("COPY", "ADD", "helper"):
+        anchor -= 1
+    target = items[anchor]
+    blank = _blank_prefix(target.leading)
+    items[anchor] = target.with_leading(target.leading[len(blank) :])
+    block[0] = block[0].with_leading(blank)
+    items[anchor:anchor] = block
+    return items
+
+
+def _runtime(
+    job: Job, body: list[Instruction], placement: Placement, plan: AptPlan, builder: str, where: Where
+) -> list[Instruction]:
+    style = job.style
+    out = _Out()
+    env_dir = where.env_dir
+    copies = [style.instruction("COPY", f"{env_dir} {env_dir}", [f"--from={builder}"])]
+    if where.copy_uv:
+        copies.append(style.instruction("COPY", f"{UV_BIN} {UV_BIN}", [f"--from={builder}"]))
+    copy_at: int | None = None
+    for i, ins in enumerate(body):
+        p = placement[i]
+        if i == job.first:
+            out.drop(ins)
+            if p == "apt" and plan[i].runtime == "replace":
+                out.add(runtime_apt_run(job, i, plan[i], placement, plan))
+            for copy in copies:
+                out.add(copy)
+            copy_at = _hoist(out.items, len(out.items) - len(copies), len(copies), env_dir)
+            continue
+        if p in ("runtime", "both") or (p == "apt" and plan[i].runtime == "keep"):
+            out.add(ins)
+        elif p == "apt" and plan[i].runtime == "replace":
+            out.drop(ins)
+            out.add(runtime_apt_run(job, i, plan[i], placement, plan))
+        else:
+            out.drop(ins)
+    items = out.items
+    assert copy_at is not None
+    return _with_path(job, items, copy_at + len(copies) - 1, where)
+
+
+def _with_path(job: Job, items: list[Instruction], copy_at: int, where: Where) -> list[Instruction]:
+    """ENV PATH (and VIRTUAL_ENV, UV_PROJECT_ENVIRONMENT) for the copied environment, where plan_path says."""
+    bin_dir = f"{where.env_dir}/bin"
+    path_plan = path_env.plan_path(items, copy_at, bin_dir, (), job.doc.global_args)
+    if path_plan.reason is not None:
+        raise Decline(path_plan.culprit, path_plan.reason)
+    if path_plan.present:
+        return items
+    assert path_plan.insert_at is not None
+    pairs = [("VIRTUAL_ENV", where.venv_dir), ("PATH", f"{bin_dir}:$PATH")] if where.layout == "venv" else [("PATH", f"{bin_dir}:$PATH")]
+    if where.copy_uv:
+        pairs.append(("UV_PROJECT_ENVIRONMENT", where.venv_dir))
+    env = job.style.env(pairs)
+    at = path_plan.insert_at
+    if at != copy_at + 1:
+        # going above an existing ENV: take its blank lines, leave it its comments
+        target = items[at]
+        blank = _blank_prefix(target.leading)
+        items[at] = target.with_leading(target.leading[len(blank) :])
+        env = env.with_leading(blank)
+    items.insert(at, env)
+    return items
+
+
+def builder_name(doc: Dockerfile) -> str:
+    """``builder``, or the first of a few other names no stage or --from uses."""
+    taken = set()
+    for ins in doc.instructions:
+        if ins.keyword == "FROM" and ins.from_stage_name:
+            taken.add(ins.from_stage_name.lower())
+        for flag in ins.flags:
+            if flag.name == "from" and flag.value:
+                taken.add(flag.value.lower())
+            if flag.name == "mount" and flag.value:
+                for part in flag.value.split(","):
+                    key, _, value = part.partition("=")
+                    if key.strip() == "from":
+                        taken.add(value.strip().lower())
+    for candidate in ("builder", "build", "deps", "python-builder"):
+        if candidate not in taken:
+            return candidate
+    n = 2
+    while f"builder{n}" in taken:
+        n += 1
+    return f"builder{n}"
+
+
+def _blank_prefix(leading: Iterable[Trivia]) -> tuple[Trivia, ...]:
+    out: list[Trivia] = []
+    for t in leading:
+        if t.kind != "blank":
+            break
+        out.append(t)
+    return tuple(out)
+
+
+class _Out:
+    """An instruction list for one stage; blank lines of dropped instructions go to the next one."""
+
+    def __init__(self) -> None:
+        self.items: list[Instruction] = []
+        self.pending: tuple[Trivia, ...] | None = None
+
+    def drop(self, ins: Instruction) -> None:
+        if self.pending is None:
+            self.pending = _blank_prefix(ins.leading)
+
+    def add(self, ins: Instruction) -> None:
+        if self.pending and not _blank_prefix(ins.leading):
+            ins = ins.with_leading(self.pending + ins.leading)
+        self.pending = None
+        self.items.append(ins)
+
+
+def _hoist(items: list[Instruction], at: int, count: int, env_dir: str) -> int:
+    """Move the ``count`` COPY --from lines at ``at`` above the plain COPY/ADD lines before them (better
+    cache reuse); returns their new first index."""
+    while at > 0:
+        prev = items[at - 1]
+        if prev.keyword not in ("COPY", "ADD") or prev.flag("from") is not None or prev.heredocs:
+            break
+        sd = prev.copy_sources_and_dest()
+        if sd is None or sd[1].startswith((env_dir, USER_BASE)):
+            break
+        block = items[at : at + count]
+        blank_prev, blank_first = _blank_prefix(prev.leading), _blank_prefix(block[0].leading)
+        block[0] = block[0].with_leading(blank_prev + block[0].leading[len(blank_first) :])
+        moved = prev.with_leading(blank_first + prev.leading[len(blank_prev) :])
+        items[at - 1 : at + count] = [*block, moved]
+        at -= 1
+    return at
+
+
+def _named_from(from_ins: Instruction, name: str) -> Instruction | None:
+    args = from_ins.args
+    existing = from_ins.from_stage_name
+    if existing:
+        return from_ins.edit_args([(len(args) - len(existing), len(args), name)])
+    as_kw = "as" if from_ins.keyword_text.islower() else "AS"
+    return from_ins.edit_args([(len(args), len(args), f" {as_kw} {name}")])
