@@ -580,3 +580,10 @@ def measure_cmd(
         click.echo(format_table(result))
     if result.smoke_matches is False:
         ctx.exit(1)
+
+
+# -- dockopt batch (src/dockopt/batch/) -------------------------------------------------------------
+
+from .batch.command import batch as _batch  # noqa: E402  (after cli's helpers, which it uses at run time)
+
+cli.add_command(_batch)

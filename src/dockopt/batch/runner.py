@@ -1,0 +1,86 @@
+"""Running repositories in parallel worker processes.
+
+A repository is the unit of work: its git commands, its scratch snapshot and
+its branch belong to one process, so two workers never write to one
+repository. Workers are started with ``spawn`` (a fresh interpreter) rather
+than ``fork``: the parent may be running rich's refresh thread, and forking
+a process with threads can deadlock the child. ``--jobs 1`` runs in this
+process. A worker that dies takes only its repositories with it: they are
+recorded as errors and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+
+from .discover import Repository
+from .options import Options
+from .records import RepoRecord, RepoResult
+from .repository import process_repository
+from .verifying import VerifyFn
+
+OnResult = Callable[[RepoResult], None]
+
+
+def default_jobs() -> int:
+    """The cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def run(
+    repos: Sequence[Repository],
+    opts: Options,
+    *,
+    jobs: int = 1,
+    verify: VerifyFn | None = None,
+    previous: Mapping[str, RepoResult] | None = None,
+    on_result: OnResult | None = None,
+) -> list[RepoResult]:
+    """Process every repository; results in identifier order. ``previous``: the --resume report's results."""
+    previous = previous or {}
+    results: list[RepoResult] = []
+
+    def done(result: RepoResult) -> None:
+        results.append(result)
+        if on_result is not None:
+            on_result(result)
+
+    if jobs <= 1 or len(repos) <= 1:
+        for repo in repos:
+            done(process_repository(repo, opts, verify, previous.get(repo.id)))
+    else:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=min(jobs, len(repos)), mp_context=context) as pool:
+            futures: dict[Future[RepoResult], Repository] = {
+                pool.submit(process_repository, repo, opts, verify, previous.get(repo.id)): repo for repo in repos
+            }
+            try:
+                for future in as_completed(futures):
+                    done(_result(future, futures[future], opts, verify is not None))
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+    return sorted(results, key=lambda r: r.repo.repository)
+
+
+def _result(future: Future[RepoResult], repo: Repository, opts: Options, verify: bool) -> RepoResult:
+    try:
+        return future.result()
+    except Exception as exc:  # the worker process died, or the result could not be sent back
+        record = RepoRecord(
+            repo.id,
+            str(repo.path),
+            head=None,
+            status="error",
+            mode=opts.mode,
+            branch=opts.branch,
+            verify=verify,
+            reason=f"the worker process failed: {type(exc).__name__}: {exc}",
+        )
+        return RepoResult(record)
