@@ -71,7 +71,9 @@ def _fail(ctx: click.Context, message: str) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also the repositories listed in FILE, one path a line (# comments).",
 )
-@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Repositories processed in parallel [default: the cores].")
+@click.option(
+    "--jobs", "-j", type=click.IntRange(min=1), help="Repositories processed in parallel [default: the cores]."
+)
 @click.option("--write", "-w", is_flag=True, help="Rewrite the Dockerfiles in each working tree, in place.")
 @click.option(
     "--git-branch",
@@ -93,7 +95,9 @@ def _fail(ctx: click.Context, message: str) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Skip repositories this earlier report finished at the same HEAD (it may be the --report file).",
 )
-@click.option("--shard", "shard_text", metavar="K/N", help="Process shard K of N (1-based); auto/N: JOB_COMPLETION_INDEX.")
+@click.option(
+    "--shard", "shard_text", metavar="K/N", help="Process shard K of N (1-based); auto/N: JOB_COMPLETION_INDEX."
+)
 @click.option("--select", multiple=True, metavar="RULES", help="Only these rules, over every repository's config.")
 @click.option("--ignore", multiple=True, metavar="RULES", help="Not these rules, over every repository's config.")
 @click.option("--unsafe/--no-unsafe", default=None, help="Also apply rules whose fix is marked unsafe.")
@@ -149,7 +153,9 @@ def run_cmd(
     if not roots and repos_file is None:
         raise click.UsageError("no repositories: give ROOT folders or --repos-file FILE")
     if write and branch:
-        raise click.UsageError("--write and --git-branch contradict each other: one changes the checkout, one never does")
+        raise click.UsageError(
+            "--write and --git-branch contradict each other: one changes the checkout, one never does"
+        )
     if report_path == "-" and markdown_path == "-":
         raise click.UsageError("only one of --report and --markdown can go to stdout")
     if branch is not None:

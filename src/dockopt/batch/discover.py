@@ -8,9 +8,11 @@ files, so no Dockerfile belongs to two units. The walk skips the folders
 follow symlinks.
 
 The identifier is the repository's path relative to the ROOT it was found
-under (``team-a/billing``), or the ROOT's own name when the ROOT is the
-repository: the same on every machine that lays the fleet out the same way,
-whatever the absolute paths. A ``--repos-file`` line is its own identifier.
+under (``billing``, ``payments/ledger``), or the ROOT's own name when the ROOT
+is the repository; with several ROOTs each identifier starts with its ROOT's
+folder name (``team-a/billing``, ``team-b/billing``). It is the same on every
+machine that lays the fleet out the same way, whatever the absolute paths. A
+``--repos-file`` line is its own identifier.
 """
 
 from __future__ import annotations
@@ -43,17 +45,20 @@ def find_repositories(roots: Sequence[Path]) -> list[Repository]:
     for root in roots:
         if not root.is_dir():
             raise DiscoveryError(f"{root}: no such folder")
-        found.extend(_walk(root))
+        found.extend(_walk(root, prefixed=len(roots) > 1))
     return unique(found)
 
 
-def _walk(root: Path) -> Iterable[Repository]:
+def _walk(root: Path, *, prefixed: bool) -> Iterable[Repository]:
     own = Path(os.path.abspath(root)).name
     for folder, dirs, _files in os.walk(root):
         here = Path(folder)
         if ".git" in dirs or (here / ".git").is_file():
             rel = here.relative_to(root).as_posix()
-            yield Repository(own if rel == "." else rel, here)
+            if rel == ".":
+                yield Repository(own, here)
+            else:
+                yield Repository(f"{own}/{rel}" if prefixed else rel, here)
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
 
 

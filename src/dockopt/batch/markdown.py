@@ -13,7 +13,11 @@ from .records import FileRecord, RepoRecord
 from .words import human_bytes as _bytes
 from .words import plural as _n
 
-_VERB = {"dry-run": "would be rewritten", "write": "rewritten in the working tree", "git-branch": "committed"}
+_VERB = {
+    "dry-run": "would be rewritten",
+    "write": "rewritten in the working tree",
+    "git-branch": "rewritten on the branch",
+}
 
 
 def render(report: Report) -> str:

@@ -9,7 +9,7 @@ from .document import Report
 from .words import human_bytes as _bytes
 from .words import plural as _n
 
-_VERB = {"dry-run": "would be rewritten", "write": "rewritten", "git-branch": "committed"}
+_VERB = {"dry-run": "would be rewritten", "write": "rewritten", "git-branch": "rewritten"}
 
 
 def error_lines(report: Report) -> list[str]:
