@@ -39,7 +39,7 @@ def test_exit_1_when_some_files_end_in_error(fleet_template: Fleet, tmp_path: Pa
         (("naive", "--shard", "0/2"), "use --shard auto/2"),
         (("naive", "--report", "-", "--markdown", "-"), "only one of --report and --markdown"),
         (("missing-folder",), "missing-folder: no such folder"),
-        (("naive", "--resume", "nowhere.json"), "nowhere.json: cannot read the report"),
+        (("naive", "--resume", "naive/uv-app/uv.lock"), "uv.lock: not JSON"),
         (("naive", "--jobs", "0"), "--jobs"),
     ],
 )
@@ -61,6 +61,26 @@ def test_a_shard_with_nothing_to_do_is_not_an_error(fleet_template: Fleet, tmp_p
     shards = [run_batch("special/dirty", "--shard", f"{k}/2", cwd=fleet_template.root) for k in (1, 2)]
     assert [s.exit_code for s in shards] == [0, 0]
     assert sorted(s.stderr.splitlines()[-1] for s in shards)[0].startswith("dockopt batch: 0 repositories")
+
+
+def test_list_prints_the_shards_repositories(fleet_template: Fleet) -> None:
+    whole = run_batch(".", "--list", cwd=fleet_template.root)
+    assert whole.exit_code == 0 and whole.stdout.splitlines() == fleet_template.ids
+    parts = [
+        run_batch(".", "--list", "--shard", f"{k}/4", cwd=fleet_template.root).stdout.split() for k in (1, 2, 3, 4)
+    ]
+    assert sorted(repo for part in parts for repo in part) == fleet_template.ids
+    listing = fleet_template.root.parent / "fleet.txt"
+    listing.write_text("org/not-cloned-yet\n")  # a repos file may name repositories that are not there yet
+    assert run_batch("--repos-file", str(listing), "--list", cwd=fleet_template.root).stdout == "org/not-cloned-yet\n"
+
+
+def test_resume_from_a_report_not_written_yet(fleet_template: Fleet, tmp_path: Path) -> None:
+    report = tmp_path / "r.json"
+    run = run_batch("naive", "--resume", str(report), cwd=fleet_template.root, report=report)
+    assert run.exit_code == 0
+    assert "no report yet; nothing to resume" in run.stderr
+    assert run.report is not None and not any(r["resumed"] for r in run.report["repositories"])
 
 
 def test_report_and_markdown_to_stdout(fleet_template: Fleet) -> None:

@@ -98,6 +98,12 @@ def _fail(ctx: click.Context, message: str) -> None:
 @click.option(
     "--shard", "shard_text", metavar="K/N", help="Process shard K of N (1-based); auto/N: JOB_COMPLETION_INDEX."
 )
+@click.option(
+    "--list",
+    "list_only",
+    is_flag=True,
+    help="Print the identifiers of the repositories this run would process (after --shard) and stop.",
+)
 @click.option("--select", multiple=True, metavar="RULES", help="Only these rules, over every repository's config.")
 @click.option("--ignore", multiple=True, metavar="RULES", help="Not these rules, over every repository's config.")
 @click.option("--unsafe/--no-unsafe", default=None, help="Also apply rules whose fix is marked unsafe.")
@@ -116,6 +122,7 @@ def run_cmd(
     markdown_path: str | None,
     resume_path: Path | None,
     shard_text: str | None,
+    list_only: bool,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     unsafe: bool | None,
@@ -136,6 +143,7 @@ def run_cmd(
 
     \b
     Also: dockopt batch merge REPORT... joins the reports of shards.
+    Reports and their use: docs/batch.md.
 
     Exit status: 0 every file processed; 1 some files or repositories ended
     in error (all others were processed); 2 the batch could not run.
@@ -177,13 +185,20 @@ def run_cmd(
         where = ", ".join(str(r) for r in roots) or str(repos_file)
         _fail(ctx, f"no git repositories found in {where}")
     mine = in_shard(repos, shard)
+    if list_only:
+        for repo in mine:
+            click.echo(repo.id)
+        ctx.exit(EXIT_OK)
 
     previous: dict[str, Any] = {}
     if resume_path is not None:
-        try:
-            previous = load(resume_path).by_repository()
-        except ReportError as exc:
-            _fail(ctx, str(exc))
+        if resume_path.exists():
+            try:
+                previous = load(resume_path).by_repository()
+            except ReportError as exc:
+                _fail(ctx, str(exc))
+        else:  # the first run of a job that passes the same --resume every time
+            click.echo(f"{resume_path}: no report yet; nothing to resume", err=True)
 
     verifier = None
     if verify:

@@ -2,10 +2,12 @@
 
 A repository is the unit of work: its git commands, its scratch snapshot and
 its branch belong to one process, so two workers never write to one
-repository. Workers are started with ``spawn`` (a fresh interpreter) rather
-than ``fork``: the parent may be running rich's refresh thread, and forking
-a process with threads can deadlock the child. ``--jobs 1`` runs in this
-process. A worker that dies takes only its repositories with it: they are
+repository. Workers come from a fork server (``spawn`` where there is none),
+never from ``fork`` of this process: the parent may be running rich's refresh
+thread, and forking a process with threads can deadlock the child. The fork
+server is a fresh interpreter that imports the rules once (half of a
+worker's start-up) and forks each worker from that clean state. ``--jobs 1``
+runs in this process. A worker that dies takes only its repositories with it: they are
 recorded as errors and the batch goes on.
 """
 
@@ -23,6 +25,9 @@ from .repository import process_repository
 from .verifying import VerifyFn
 
 OnResult = Callable[[RepoResult], None]
+
+#: Imported once by the fork server, so each worker starts with the rules loaded.
+PRELOAD = ("dockopt.batch.repository", "dockopt.pipeline")
 
 
 def default_jobs() -> int:
@@ -55,7 +60,7 @@ def run(
         for repo in repos:
             done(process_repository(repo, opts, verify, previous.get(repo.id)))
     else:
-        context = multiprocessing.get_context("spawn")
+        context = _context()
         with ProcessPoolExecutor(max_workers=min(jobs, len(repos)), mp_context=context) as pool:
             futures: dict[Future[RepoResult], Repository] = {
                 pool.submit(process_repository, repo, opts, verify, previous.get(repo.id)): repo for repo in repos
@@ -67,6 +72,15 @@ def run(
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise
     return sorted(results, key=lambda r: r.repo.repository)
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """forkserver where there is one (a clean server process imports dockopt once and forks each worker), else spawn."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(list(PRELOAD))
+        return context
+    return multiprocessing.get_context("spawn")
 
 
 def _result(future: Future[RepoResult], repo: Repository, opts: Options, verify: bool) -> RepoResult:
