@@ -36,6 +36,8 @@ def test_exit_1_when_some_files_end_in_error(fleet_template: Fleet, tmp_path: Pa
         ((), "no repositories: give ROOT folders or --repos-file"),
         (("naive", "--write", "--git-branch", "x"), "--write and --git-branch contradict"),
         (("naive", "--git-branch", "a..b"), "not a valid branch name"),
+        (("naive", "--git-branch", "@{-1}"), "not a valid branch name"),
+        (("naive", "--git-branch=-x"), "cannot start with -"),
         (("naive", "--shard", "0/2"), "use --shard auto/2"),
         (("naive", "--report", "-", "--markdown", "-"), "only one of --report and --markdown"),
         (("missing-folder",), "missing-folder: no such folder"),

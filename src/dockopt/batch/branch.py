@@ -48,11 +48,17 @@ class BranchResult:
 
 
 def check_name(branch: str) -> str | None:
-    """Why ``branch`` is not a valid branch name, or None (asks ``git check-ref-format``)."""
+    """Why ``branch`` is not a valid branch name, or None.
+
+    ``git check-ref-format refs/heads/NAME`` needs no repository and, unlike
+    ``--branch``, does not expand ``@{-1}`` against the current folder's one.
+    """
+    if branch.startswith("-"):
+        return "a branch name cannot start with -"
     try:
-        Git(Path.cwd()).run("check-ref-format", "--branch", branch)
-    except GitError as exc:
-        return str(exc)
+        Git(Path.cwd()).run("check-ref-format", f"refs/heads/{branch}")
+    except GitError:
+        return "git check-ref-format refuses it"
     return None
 
 

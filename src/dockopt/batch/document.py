@@ -10,7 +10,7 @@ document whether it ran in one go, in shards then merged, or resumed.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -120,10 +120,3 @@ def merge(reports: Sequence[tuple[str, Report]]) -> Report:
 def _comparable(result: RepoResult) -> Any:
     repo = {k: v for k, v in result.repo.to_json().items() if k not in ("path", "resumed", "patch")}
     return repo, sorted(json.dumps(f.to_json(), sort_keys=True) for f in result.files)
-
-
-def combine(previous: Iterable[RepoResult], new: Iterable[RepoResult]) -> list[RepoResult]:
-    """New results replace previous ones of the same repository."""
-    by_id = {r.repo.repository: r for r in previous}
-    by_id.update((r.repo.repository, r) for r in new)
-    return list(by_id.values())

@@ -82,7 +82,7 @@ class FileRecord:
         return (self.repository, self.path)
 
     def to_json(self) -> dict[str, Any]:
-        return _drop_none_images(asdict(self))
+        return _jsonable(asdict(self))
 
     @classmethod
     def from_json(cls, data: Any) -> FileRecord:
@@ -162,7 +162,8 @@ def _proof(data: dict[str, Any]) -> Proof:
     )
 
 
-def _drop_none_images(data: dict[str, Any]) -> dict[str, Any]:
+def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
+    """asdict() keeps tuples; JSON (and a report read back) has lists."""
     proof = data.get("verification")
     if proof is not None:
         for side in ("before", "after"):
