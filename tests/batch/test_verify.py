@@ -121,3 +121,12 @@ def test_verify_without_an_engine_exits_2(fleet_copy: Fleet, monkeypatch: pytest
     run = run_batch("naive", "--verify", cwd=fleet_copy.root)
     assert run.exit_code == 2
     assert "--verify needs a Docker engine, and none answers: no docker here" in run.stderr
+
+
+def test_workers_see_the_environment_of_their_run(fleet_template: Fleet, tmp_path: Path, fake_verifier: None) -> None:
+    """Workers fork from a server an earlier run may have started; they must still get this run's environment."""
+    run_batch("optimal", "--jobs", "2", cwd=fleet_template.root)
+    log = tmp_path / "verify.log"
+    run = run_batch("naive", "--verify", "--jobs", "2", cwd=fleet_template.root, env={fakes.LOG_VARIABLE: str(log)})
+    assert run.exit_code == 0
+    assert len(log.read_text().splitlines()) == len([i for i in fleet_template.ids if i.startswith("naive/")])

@@ -61,7 +61,9 @@ def run(
             done(process_repository(repo, opts, verify, previous.get(repo.id)))
     else:
         context = _context()
-        with ProcessPoolExecutor(max_workers=min(jobs, len(repos)), mp_context=context) as pool:
+        workers = min(jobs, len(repos))
+        setup = (dict(os.environ), os.getcwd())
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_adopt, initargs=setup) as pool:
             futures: dict[Future[RepoResult], Repository] = {
                 pool.submit(process_repository, repo, opts, verify, previous.get(repo.id)): repo for repo in repos
             }
@@ -81,6 +83,13 @@ def _context() -> multiprocessing.context.BaseContext:
         context.set_forkserver_preload(list(PRELOAD))
         return context
     return multiprocessing.get_context("spawn")
+
+
+def _adopt(environ: dict[str, str], cwd: str) -> None:
+    """A worker takes this run's environment and folder: a fork server keeps those of the run that started it."""
+    os.environ.clear()
+    os.environ.update(environ)
+    os.chdir(cwd)
 
 
 def _result(future: Future[RepoResult], repo: Repository, opts: Options, verify: bool) -> RepoResult:
