@@ -24,25 +24,23 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import __version__
+from .filejob import STDIN_NAME
+from .filejob import Job as _Job
 from .treeview import printable
 
 if TYPE_CHECKING:
-    from .config import Config, Resolver
+    from .config import Resolver
     from .report import FileReport
 
 EXIT_OK = 0
 EXIT_CHANGES = 1
 EXIT_ERROR = 2
-
-#: How stdin is named in messages and diff headers without --stdin-filename.
-STDIN_NAME = "<stdin>"
 
 _DEBUG_KEY = "dockopt.debug"
 
@@ -173,14 +171,6 @@ def parse_cmd(ctx: click.Context, file: str, as_json: bool) -> None:
 
 
 # -- dockopt rewrite ---------------------------------------------------------------------------------
-
-
-@dataclass
-class _Job:
-    display: str  # the name in messages and diff headers
-    path: Path | None  # None for stdin
-    config: Config
-    context_dir: Path | None
 
 
 def _split_rules(values: Sequence[str]) -> tuple[str, ...] | None:
@@ -373,17 +363,11 @@ def _plan(
 ) -> tuple[list[_Job], list[str]]:
     """Every file to process with its settings; config errors surface here, before any file is touched."""
     from .fileio import find_dockerfiles
+    from .filejob import Settings
 
     if context_dir is not None:
         context_dir = Path(os.path.abspath(context_dir))
-    checked: set[tuple[tuple[str, ...] | None, tuple[str, ...]]] = set()
-
-    def settings(folder: Path) -> Config:
-        cfg = resolver.for_folder(folder).override(select=select, ignore=ignore, unsafe=unsafe, layout=layout)
-        if (cfg.select, cfg.ignore) not in checked:
-            cfg.check_rules()
-            checked.add((cfg.select, cfg.ignore))
-        return cfg
+    settings = Settings(resolver, select=select, ignore=ignore, unsafe=unsafe, layout=layout).for_folder
 
     if list(paths) == ["-"]:
         named = Path(stdin_filename) if stdin_filename else None
@@ -426,106 +410,9 @@ def _display(path: Path) -> str:
 
 def _process(job: _Job, mode: str, debug: bool) -> tuple[FileReport, bytes, str | None]:
     """Read, rewrite and (with --write) write one file; every failure becomes the report's error."""
-    from .fileio import FileError, decode, encode, excluded, write_atomic
-    from .pipeline import rewrite
-    from .report import FileError as ReportedError
-    from .report import FileReport, unified_diff
-    from .syntax import ParseError
+    from .filejob import process
 
-    cfg = job.config
-    report = FileReport(job.display, config=cfg.path)
-    target = job.path if job.path is not None else (Path(job.display) if job.display != STDIN_NAME else None)
-    if target is not None and cfg.exclude and excluded(target, cfg.exclude, cfg.root):
-        report.excluded = True
-        original = _read_input("-") if job.path is None else b""
-        return report, original, None
-    try:
-        original = _read_input("-" if job.path is None else str(job.path))
-    except FileError as exc:
-        message = str(exc).removeprefix(f"{job.path}: ")
-        report.error = ReportedError("read", message, detail=printable(f"{job.display}: {message}"))
-        return report, b"", None
-    text = decode(original)
-    try:
-        result = rewrite(
-            text,
-            select=cfg.select,
-            ignore=cfg.ignore,
-            unsafe=cfg.unsafe,
-            layout=cfg.layout,
-            context_dir=job.context_dir,
-        )
-    except ParseError as exc:
-        detail = printable(exc.format(job.display))
-        report.error = ReportedError("parse", exc.message, detail=detail, line=exc.line, column=exc.column)
-        return report, original, None
-    except Exception as exc:
-        rule = _blame(exc, text, job)
-        what = f"rule {rule}" if rule else "a rewrite rule"
-        message = f"internal error in {what}, please report; file not changed"
-        detail = f"{printable(job.display)}: {message}\n  {type(exc).__name__}: {printable(str(exc))}"
-        if debug:
-            _print_traceback(exc)
-        else:
-            detail += "\n  (run with --debug or DOCKOPT_DEBUG=1 for the traceback)"
-        report.error = ReportedError("internal", f"{message} ({type(exc).__name__}: {exc})", detail=detail, rule=rule)
-        return report, original, None
-    report.changes = list(result.changes)
-    report.skips = list(result.skips)
-    report.skipped_file = result.skipped_file
-    report.changed = result.changed
-    if not result.changed:
-        return report, original, None
-    report.diff = unified_diff(text, result.text, job.display)
-    if mode == "write" and job.path is not None:
-        try:
-            write_atomic(job.path, encode(result.text), expected=original)
-        except FileError as exc:
-            message = str(exc).removeprefix(f"{job.path}: ")
-            report.error = ReportedError("write", message, detail=printable(f"{job.display}: {message}"))
-            return report, original, result.text
-        report.written = True
-    return report, original, result.text
-
-
-def _blame(exc: BaseException, text: str, job: _Job) -> str | None:
-    """Which rule failed: the exception says, a frame in a pass module says, or each rule alone is retried."""
-    from .passes import RULES
-    from .pipeline import PassBug, rewrite, select_rules
-
-    rule = getattr(exc, "rule", None)
-    if isinstance(rule, str):
-        return rule
-    # The outermost frame running a rule's apply function (or, failing that,
-    # code in the module defining it) is the rule the pipeline was calling.
-    by_code: dict[object, set[str]] = {}
-    by_module: dict[object, set[str]] = {}
-    for r in RULES:
-        by_code.setdefault(getattr(r.apply, "__code__", None), set()).add(r.id)
-        by_module.setdefault(getattr(r.apply, "__module__", None), set()).add(r.id)
-    frames = []
-    tb = exc.__traceback__
-    while tb is not None:
-        frames.append(tb.tb_frame)
-        tb = tb.tb_next
-    for keys, table in (
-        ([f.f_code for f in frames], by_code),
-        ([f.f_globals.get("__name__") for f in frames], by_module),
-    ):
-        for key in keys:
-            ids = table.get(key)
-            if ids is not None and len(ids) == 1 and key is not None:
-                return next(iter(ids))
-    if isinstance(exc, PassBug):
-        cfg = job.config
-        for r in select_rules(cfg.select, cfg.ignore):
-            if r.safety != "safe" and not cfg.unsafe:
-                continue
-            try:
-                rewrite(text, select=[r.id], unsafe=cfg.unsafe, layout=cfg.layout, context_dir=job.context_dir)
-            except Exception:
-                return r.id
-    return None
+    return process(job, mode, debug)
 
 
 def _exit_code(report: FileReport, mode: str) -> int:
@@ -693,3 +580,10 @@ def measure_cmd(
         click.echo(format_table(result))
     if result.smoke_matches is False:
         ctx.exit(1)
+
+
+# -- dockopt batch (src/dockopt/batch/) -------------------------------------------------------------
+
+from .batch.command import batch as _batch  # noqa: E402  (after cli's helpers, which it uses at run time)
+
+cli.add_command(_batch)

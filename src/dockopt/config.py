@@ -89,23 +89,35 @@ class Config:
                 raise ConfigError(f"{where}: {exc}") from None
 
 
-def load(path: Path) -> Config:
-    """Read one config file: ``[tool.dockopt]`` of a ``pyproject.toml``, else top-level keys."""
-    data = _read_toml(path)
+def load(path: Path, *, shown: Path | None = None) -> Config:
+    """Read one config file: ``[tool.dockopt]`` of a ``pyproject.toml``, else top-level keys.
+
+    ``shown`` is the file's real place when ``path`` is a copy of it (``dockopt batch``
+    reads configs from a commit): messages and ``Config.path`` (the root of the
+    ``exclude`` patterns) use it.
+    """
+    name = shown if shown is not None else path
+    data = _read_toml(path, shown=name)
     if path.name == PYPROJECT:
         table = data.get("tool", {}).get("dockopt", {})
-        where = f"{path} [tool.dockopt]"
+        where = f"{name} [tool.dockopt]"
     else:
-        table, where = data, str(path)
+        table, where = data, str(name)
     if not isinstance(table, dict):
         raise ConfigError(f"{where}: expected a table")
-    return _from_table(table, where, path)
+    return _from_table(table, where, name)
 
 
-def discover(start: Path) -> Path | None:
-    """The nearest config file at or above folder ``start``, or None."""
+def discover(start: Path, *, stop: Path | None = None) -> Path | None:
+    """The nearest config file at or above folder ``start`` (and not above folder ``stop``), or None."""
     directory = Path(os.path.abspath(start))
-    for folder in (directory, *directory.parents):
+    folders = (directory, *directory.parents)
+    if stop is not None:
+        top = Path(os.path.abspath(stop))
+        if top not in folders:
+            return None
+        folders = folders[: folders.index(top) + 1]
+    for folder in folders:
         candidate = folder / CONFIG_NAME
         if candidate.is_file():
             return candidate
@@ -145,17 +157,18 @@ class Resolver:
 # -- helpers ------------------------------------------------------------------------------
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(path: Path, *, shown: Path | None = None) -> dict[str, Any]:
     import tomllib
 
+    name = shown if shown is not None else path
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read config ({exc.strerror or exc})") from None
+        raise ConfigError(f"{name}: cannot read config ({exc.strerror or exc})") from None
     try:
         return tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        raise ConfigError(f"{name}: invalid TOML: {exc}") from None
 
 
 def _has_dockopt_table(pyproject: Path) -> bool:

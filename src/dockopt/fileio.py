@@ -53,8 +53,6 @@ def write_atomic(path: Path, data: bytes, *, expected: bytes | None = None) -> N
     stays. With ``expected``, the file is re-read just before the replace and
     left alone if someone changed it since dockopt read it.
     """
-    import tempfile
-
     target = Path(os.path.realpath(path))
     try:
         st = target.stat()
@@ -62,6 +60,31 @@ def write_atomic(path: Path, data: bytes, *, expected: bytes | None = None) -> N
         raise FileError(f"{path}: cannot write ({exc.strerror or exc})") from None
     if expected is not None and read_bytes(target) != expected:
         raise FileError(f"{path}: changed on disk while dockopt was running; not written")
+    _replace(path, target, data, stat.S_IMODE(st.st_mode), (st.st_uid, st.st_gid))
+
+
+def write_new_atomic(path: Path, data: bytes) -> None:
+    """Create or replace ``path`` (a report, a patch) atomically: readers see the old file or the whole new one.
+
+    A new file gets the usual mode (0666 less the umask); an existing one keeps its mode.
+    """
+    target = Path(os.path.realpath(path))
+    try:
+        st = target.stat()
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        _replace(path, target, data, 0o666 & ~umask, None)
+        return
+    except OSError as exc:
+        raise FileError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    _replace(path, target, data, stat.S_IMODE(st.st_mode), (st.st_uid, st.st_gid))
+
+
+def _replace(path: Path, target: Path, data: bytes, mode: int, owner: tuple[int, int] | None) -> None:
+    """Write ``data`` to a temporary file beside ``target``, fsync it, give it ``mode``, rename it over ``target``."""
+    import tempfile
+
     fd, tmp_name = -1, ""
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".dockopt.tmp", dir=target.parent)
@@ -70,10 +93,10 @@ def write_atomic(path: Path, data: bytes, *, expected: bytes | None = None) -> N
             tmp.write(data)
             tmp.flush()
             os.fsync(tmp.fileno())
-        os.chmod(tmp_name, stat.S_IMODE(st.st_mode))
-        if hasattr(os, "chown"):
+        os.chmod(tmp_name, mode)
+        if owner is not None and hasattr(os, "chown"):
             with contextlib.suppress(OSError):  # only root may give a file away; the mode is what matters
-                os.chown(tmp_name, st.st_uid, st.st_gid)
+                os.chown(tmp_name, *owner)
         os.replace(tmp_name, target)
         tmp_name = ""
         _fsync_dir(target.parent)

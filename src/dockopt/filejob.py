@@ -1,0 +1,209 @@
+"""One Dockerfile through the rewrite: its settings, the rewrite, the report, the write.
+
+Shared by ``dockopt rewrite`` (files and stdin) and ``dockopt batch`` (files
+read from a git checkout or from committed blobs), so both resolve settings,
+honour ``exclude``, report errors and blame a failing rule the same way.
+:func:`rewrite_bytes` never touches a file; :func:`process` reads and (with
+``--write``) writes.
+
+Imports stay light at module level: the command line imports this module on
+every start.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .config import Config, Resolver
+    from .report import FileReport
+
+#: How stdin is named in messages and diff headers without --stdin-filename.
+STDIN_NAME = "<stdin>"
+
+
+@dataclass
+class Job:
+    """A Dockerfile to rewrite and the settings that apply to it."""
+
+    display: str  # the name in messages and diff headers
+    path: Path | None  # the file on disk (for exclude patterns and --write); None for stdin
+    config: Config
+    context_dir: Path | None
+
+
+class Settings:
+    """The settings for a folder: its config file with the command line's flags on top.
+
+    Unknown rule names in ``select``/``ignore`` raise ConfigError naming the file or
+    flag; each distinct selection is checked once.
+    """
+
+    def __init__(
+        self,
+        resolver: Resolver,
+        *,
+        select: Sequence[str] | None = None,
+        ignore: Sequence[str] | None = None,
+        unsafe: bool | None = None,
+        layout: str | None = None,
+    ) -> None:
+        self.resolver = resolver
+        self._select, self._ignore, self._unsafe, self._layout = select, ignore, unsafe, layout
+        self._checked: set[tuple[tuple[str, ...] | None, tuple[str, ...]]] = set()
+
+    def for_folder(self, folder: Path) -> Config:
+        """The config discovered from ``folder`` upwards, with the flags applied."""
+        return self.apply(self.resolver.for_folder(folder))
+
+    def apply(self, config: Config) -> Config:
+        """The flags on top of a config found some other way (e.g. in a commit)."""
+        cfg = config.override(select=self._select, ignore=self._ignore, unsafe=self._unsafe, layout=self._layout)
+        if (cfg.select, cfg.ignore) not in self._checked:
+            cfg.check_rules()
+            self._checked.add((cfg.select, cfg.ignore))
+        return cfg
+
+
+def is_excluded(job: Job) -> bool:
+    """The file matches its config's ``exclude`` patterns."""
+    from .fileio import excluded
+
+    cfg = job.config
+    target = job.path if job.path is not None else (Path(job.display) if job.display != STDIN_NAME else None)
+    return bool(target is not None and cfg.exclude and excluded(target, cfg.exclude, cfg.root))
+
+
+def rewrite_bytes(job: Job, original: bytes, *, debug: bool = False) -> tuple[FileReport, str | None]:
+    """Rewrite a file's bytes; every failure becomes the report's error. Returns the report and the new text.
+
+    The new text is None when nothing changed or the file could not be rewritten.
+    """
+    from .fileio import decode
+    from .pipeline import rewrite
+    from .report import FileError as ReportedError
+    from .report import FileReport, unified_diff
+    from .syntax import ParseError
+    from .treeview import printable
+
+    cfg = job.config
+    report = FileReport(job.display, config=cfg.path)
+    text = decode(original)
+    try:
+        result = rewrite(
+            text,
+            select=cfg.select,
+            ignore=cfg.ignore,
+            unsafe=cfg.unsafe,
+            layout=cfg.layout,
+            context_dir=job.context_dir,
+        )
+    except ParseError as exc:
+        detail = printable(exc.format(job.display))
+        report.error = ReportedError("parse", exc.message, detail=detail, line=exc.line, column=exc.column)
+        return report, None
+    except Exception as exc:
+        rule = blame(exc, text, job)
+        what = f"rule {rule}" if rule else "a rewrite rule"
+        message = f"internal error in {what}, please report; file not changed"
+        detail = f"{printable(job.display)}: {message}\n  {type(exc).__name__}: {printable(str(exc))}"
+        if debug:
+            import traceback
+
+            traceback.print_exception(exc, file=sys.stderr)
+        else:
+            detail += "\n  (run with --debug or DOCKOPT_DEBUG=1 for the traceback)"
+        report.error = ReportedError("internal", f"{message} ({type(exc).__name__}: {exc})", detail=detail, rule=rule)
+        return report, None
+    report.changes = list(result.changes)
+    report.skips = list(result.skips)
+    report.skipped_file = result.skipped_file
+    report.changed = result.changed
+    if not result.changed:
+        return report, None
+    report.diff = unified_diff(text, result.text, job.display)
+    return report, result.text
+
+
+def write(job: Job, report: FileReport, original: bytes, new: str) -> None:
+    """Write the rewrite in place (atomically, only if the file still holds ``original``); failures go to the report."""
+    from .fileio import FileError, encode, write_atomic
+    from .report import FileError as ReportedError
+    from .treeview import printable
+
+    assert job.path is not None
+    try:
+        write_atomic(job.path, encode(new), expected=original)
+    except FileError as exc:
+        message = str(exc).removeprefix(f"{job.path}: ")
+        report.error = ReportedError("write", message, detail=printable(f"{job.display}: {message}"))
+        return
+    report.written = True
+
+
+def process(job: Job, mode: str, debug: bool) -> tuple[FileReport, bytes, str | None]:
+    """Read, rewrite and (with mode ``write``) write one file or stdin; every failure becomes the report's error."""
+    from .fileio import FileError, read_bytes, read_stdin
+    from .report import FileError as ReportedError
+    from .report import FileReport
+    from .treeview import printable
+
+    if is_excluded(job):
+        report = FileReport(job.display, config=job.config.path)
+        report.excluded = True
+        return report, (read_stdin() if job.path is None else b""), None
+    try:
+        original = read_stdin() if job.path is None else read_bytes(job.path)
+    except FileError as exc:
+        message = str(exc).removeprefix(f"{job.path}: ")
+        report = FileReport(job.display, config=job.config.path)
+        report.error = ReportedError("read", message, detail=printable(f"{job.display}: {message}"))
+        return report, b"", None
+    report, new = rewrite_bytes(job, original, debug=debug)
+    if new is not None and mode == "write" and job.path is not None:
+        write(job, report, original, new)
+    return report, original, new
+
+
+def blame(exc: BaseException, text: str, job: Job) -> str | None:
+    """Which rule failed: the exception says, a frame in a pass module says, or each rule alone is retried."""
+    from .passes import RULES
+    from .pipeline import PassBug, rewrite, select_rules
+
+    rule = getattr(exc, "rule", None)
+    if isinstance(rule, str):
+        return rule
+    # The outermost frame running a rule's apply function (or, failing that,
+    # code in the module defining it) is the rule the pipeline was calling.
+    by_code: dict[object, set[str]] = {}
+    by_module: dict[object, set[str]] = {}
+    for r in RULES:
+        by_code.setdefault(getattr(r.apply, "__code__", None), set()).add(r.id)
+        by_module.setdefault(getattr(r.apply, "__module__", None), set()).add(r.id)
+    frames = []
+    tb = exc.__traceback__
+    while tb is not None:
+        frames.append(tb.tb_frame)
+        tb = tb.tb_next
+    for keys, table in (
+        ([f.f_code for f in frames], by_code),
+        ([f.f_globals.get("__name__") for f in frames], by_module),
+    ):
+        for key in keys:
+            ids = table.get(key)
+            if ids is not None and len(ids) == 1 and key is not None:
+                return next(iter(ids))
+    if isinstance(exc, PassBug):
+        cfg = job.config
+        for r in select_rules(cfg.select, cfg.ignore):
+            if r.safety != "safe" and not cfg.unsafe:
+                continue
+            try:
+                rewrite(text, select=[r.id], unsafe=cfg.unsafe, layout=cfg.layout, context_dir=job.context_dir)
+            except Exception:
+                return r.id
+    return None
