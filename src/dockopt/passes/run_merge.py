@@ -209,6 +209,7 @@ def apply(doc: Dockerfile, ctx: Context) -> Dockerfile:
 
     model = ctx.model(doc)
     shipped = model.graph.shipped()
+    edits: dict[Instruction, list[Instruction]] = {}
     for stage in doc.stages:
         body = stage.instructions
         pairs = [
@@ -255,11 +256,10 @@ def apply(doc: Dockerfile, ctx: Context) -> Dockerfile:
             if merged is None:  # pragma: no cover - rebuild_run's guard
                 skip(group[0], f"RUN at lines {lines} could not be rebuilt as one RUN; left apart")
                 continue
-            for ins in group[1:]:  # first, so a merged last line keeps its missing newline
-                out = out.remove(ins, keep_leading=False)
-            out = out.replace(group[0], merged)
+            edits[group[0]] = [merged]
+            edits.update((ins, []) for ins in group[1:])  # their comments are above the merged RUN now
             ctx.change(RULE, group[0], f"merged RUN at lines {lines} into one layer")
-    return out
+    return out.edit(edits) if edits else out
 
 
 RULE = Rule(

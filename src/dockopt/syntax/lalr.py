@@ -97,13 +97,25 @@ class Table:
                     del value_stack[-size:]
                 else:
                     popped = []
-                children: list[Token | Node] = []
-                for child in popped:
+                # A left-recursive repetition (lark's `x*` helper rules) reduces once per item with the
+                # list so far as its first child: extend that list in place, or a file of n comment
+                # lines costs n^2 copies. It is off the stack, so nothing else holds it.
+                if inline and popped and isinstance(popped[0], _Inline):
+                    children: list[Token | Node] = popped[0]
+                    rest = popped[1:]
+                else:
+                    children = []
+                    rest = popped
+                for child in rest:
                     if isinstance(child, _Inline):
                         children.extend(child)
                     else:
                         children.append(child)
-                value: Token | Node | _Inline = _Inline(children) if inline else Node(origin, children)
+                value: Token | Node | _Inline
+                if inline:
+                    value = children if isinstance(children, _Inline) else _Inline(children)
+                else:
+                    value = Node(origin, children)
                 state_stack.append(states[state_stack[-1]][origin][1])
                 value_stack.append(value)
                 if is_end and state_stack[-1] == self.end:
