@@ -609,7 +609,7 @@ class Dockerfile(Record):
         by_id = {id(k): v for k, v in replacements.items()}
         out: list[Instruction] = []
         for x in self.instructions:
-            out.extend(by_id[id(x)] if id(x) in by_id else (x,))
+            out.extend(by_id.get(id(x), (x,)))
         return self.with_instructions(out)
 
     def insert_before(self, anchor: Instruction, new: Sequence[Instruction]) -> Dockerfile:
