@@ -95,7 +95,7 @@ class AptStep:
         self.in_builder = in_builder  # the builder runs it as written
         self.runtime = runtime  # as written, a new install of `packages`, or nothing
         self.packages = packages  # what the runtime stage installs when `runtime` is "replace"
-        self.no_recommends = no_recommends  # the new install may use --no-install-recommends
+        self.no_recommends = no_recommends  # the user's own packages were installed without recommends
         self.libraries = libraries  # `packages` include shared libraries standing in for -dev packages
 
 
@@ -137,7 +137,8 @@ def _install_step(run: Run, installs: list[PackageInstall], runtime_cmds: set[st
     split = split_apt_packages(specs, runtime_commands=runtime_cmds, builder_commands=builder_cmds)
     rt = [p for p in split.runtime if normalize_package_name("apt", p) not in removed]
     kept_originals = [p for p in rt if p not in split.libraries]
-    no_rec = not kept_originals or all(pc.has_option("--no-install-recommends") for pc in installs)
+    # The user's own packages keep their recommends unless every install of theirs had dropped them.
+    no_rec = bool(kept_originals) and all(pc.has_option("--no-install-recommends") for pc in installs)
     if run.kind == "install":
         return AptStep(True, "replace" if rt else "drop", rt, no_rec, bool(split.libraries))
     same = not split.libraries and sorted(normalize_package_name("apt", p) for p in rt) == sorted(
@@ -167,21 +168,34 @@ def _later_needs_lists(job: Job, i: int, placement: Placement, plan: AptPlan) ->
 
 
 def runtime_apt_run(job: Job, i: int, step: AptStep, placement: Placement, plan: AptPlan) -> Instruction:
-    """The runtime stage's own apt install for step ``i``: its run-time packages, with list cleanup."""
+    """The runtime stage's own apt install for step ``i``: its run-time packages, with list cleanup.
+
+    The shared libraries dockopt adds for ``-dev`` packages are installed with
+    ``--no-install-recommends`` (what they recommend is nothing the loaded
+    library needs); the user's own packages keep the recommends they had,
+    in a separate install, since dropping them changes what gets installed
+    (that is the unsafe DO007's to do).
+    """
     run = job.runs[i]
     installs = run.apt_installs
     assignments = " ".join(_quote_assignment(a) for a in installs[0].command.assignments) if installs else ""
     prefix = f"{assignments} " if assignments else ""
-    flag = " --no-install-recommends" if step.no_recommends else ""
-    commands = ["apt-get update", f"{prefix}apt-get install -y{flag} {' '.join(_shell_quote(p) for p in step.packages)}"]
+    libraries = set(runtime_libraries_of(run)) if step.libraries else set()
+    own = [p for p in step.packages if p not in libraries]
+    added = [p for p in step.packages if p in libraries]
+    commands = ["apt-get update"]
+    groups = [(step.packages, True)] if not own or step.no_recommends else [(own, False), (added, True)]
+    for packages, lean in groups:
+        if packages:
+            flag = " --no-install-recommends" if lean else ""
+            commands.append(f"{prefix}apt-get install -y{flag} {' '.join(_shell_quote(p) for p in packages)}")
     if not _later_needs_lists(job, i, placement, plan):
         commands.append(apt.APT_RM)
     leading: list[Trivia] = []
     if step.libraries:
-        kept = [p for p in step.packages if p not in runtime_libraries_of(run)]
         comment = (
             "shared libraries the packages built in the builder stage load at run time"
-            if not kept
+            if not own
             else "packages the app uses at run time, and the shared libraries the packages built in the builder stage load"
         )
         leading = job.style.comment_lines([comment])
