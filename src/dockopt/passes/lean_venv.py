@@ -1,0 +1,166 @@
+"""DO011 lean-venv: the runtime stage copies a virtualenv without pip.
+
+``python -m venv`` puts pip (and, before Python 3.12, setuptools) into the
+virtualenv, and a runtime stage that copies the virtualenv ships them: about
+12 MB of pip the app never runs. The rule removes pip (and wheel) from the
+virtualenv at the end of the stage that builds it, after every install.
+
+It matches a shipped stage's ``COPY --from=STAGE DIR DIR`` of a virtualenv
+that STAGE creates with ``python -m venv DIR`` (or ``virtualenv DIR``). It
+declines, with the reason, when the final stage (or a stage it is built
+FROM) or the script its ENTRYPOINT/CMD starts calls pip, since the image
+would no longer have it. setuptools stays: code that imports
+``pkg_resources`` at run time needs it, and nothing says which code does.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+from ..model.analysis import Analysis
+from ..model.runs import script
+from ..style import Style
+from ..syntax import Dockerfile, Instruction, Stage
+from .base import Context, Rule
+from .path_env import copied_env_dir
+
+_PYTHON_RE = re.compile(r"python[0-9.]*")
+_UNINSTALL = "-m pip uninstall --yes pip wheel"
+
+
+def _venv_created(stage: Stage, venv: str) -> Instruction | None:
+    """The RUN of ``stage`` that creates a virtualenv with pip at ``venv``, if any."""
+    for ins in stage.instructions:
+        if ins.keyword != "RUN":
+            continue
+        for cmd in script(ins).commands.items:
+            name, args = cmd.name or "", cmd.args
+            made = None
+            if _PYTHON_RE.fullmatch(name) and args[:2] in (("-m", "venv"), ("-m", "virtualenv")):
+                if "--without-pip" in args or "--no-pip" in args:
+                    continue
+                made = next((a for a in args[2:] if not a.startswith("-")), None)
+            elif name == "virtualenv" and "--no-pip" not in args:
+                made = next((a for a in args if not a.startswith("-")), None)
+            if made is not None and posixpath.normpath(made) == venv:
+                return ins
+    return None
+
+
+def _already_lean(stage: Stage) -> bool:
+    return any(ins.keyword == "RUN" and "pip uninstall" in ins.args and " pip" in ins.args.split("uninstall", 1)[1] for ins in stage.instructions)
+
+
+def _pip_user(model: Analysis, shipped: list[Stage]) -> Instruction | None:
+    """An instruction of the shipped stages that runs pip (or a started script that does)."""
+    for stage in shipped:
+        for ins in stage.instructions:
+            if ins.keyword not in ("RUN", "CMD", "ENTRYPOINT", "HEALTHCHECK", "ONBUILD"):
+                continue
+            s = model.script(ins)
+            if any(call.manager == "pip" for _, call in s.all_calls):
+                return ins
+            if {"pip", "pip3", "ensurepip"} & set(s.words) or "-m pip" in s.text:
+                return ins
+            if ins.keyword in ("CMD", "ENTRYPOINT") and _script_runs_pip(model, ins):
+                return ins
+    return None
+
+
+def _script_runs_pip(model: Analysis, ins: Instruction) -> bool:
+    """The script an ENTRYPOINT/CMD starts (read from the build context) runs pip."""
+    argv = ins.json_args
+    first = argv[0] if argv else (ins.args.split() or [""])[0]
+    if not first or not ("/" in first or first.endswith(".sh")):
+        return False
+    for candidate in (first.lstrip("/"), posixpath.basename(first)):
+        text = model.context.read(candidate)
+        if text is not None:
+            return re.search(r"(?<![\w-])pip[0-9.]*\s+(install|uninstall|download)|-m\s+pip\b", text) is not None
+    return False
+
+
+def apply(doc: Dockerfile, ctx: Context) -> Dockerfile:
+    if len(doc.stages) < 2:
+        return doc
+    model = ctx.model(doc)
+    graph = model.graph
+    final = doc.stages[-1]
+    shipped = graph.ancestry(final)
+    out = doc
+    done: set[int] = set()
+    for stage in shipped:
+        for ins in stage.instructions:
+            frm = ins.flag("from")
+            if ins.keyword != "COPY" or frm is None or not frm.value:
+                continue
+            workdir = model.scope.workdir(ins)
+            venv = copied_env_dir(ins, workdir if workdir.startswith("/") else None)
+            source = graph.named(frm.value, before=stage)
+            if venv is None or source is None or source.index in done or source in shipped:
+                continue
+            sd = ins.copy_sources_and_dest()
+            if sd is None or posixpath.normpath(sd[0][0]) != venv:
+                continue
+            created = _venv_created(source, venv)
+            if created is None or _already_lean(source) or not ctx.allowed(RULE, ins, created):
+                continue
+            user = _pip_user(model, shipped)
+            if user is not None:
+                ctx.skip(RULE, user, f"the image runs pip ({user.keyword} at line {user.line}), so {venv} keeps it")
+                continue
+            done.add(source.index)
+            last = source.instructions[-1] if source.instructions else source.from_instruction
+            style = Style.detect(doc)
+            lean = style.instruction("RUN", f"{venv}/bin/python {_UNINSTALL}")
+            out = out.insert_after(last, [lean])
+            ctx.change(RULE, ins, f"{venv} is copied without pip and wheel: they are removed at the end of stage `{source.name or source.index}`, after every install")
+    return out
+
+
+RULE = Rule(
+    id="DO011",
+    name="lean-venv",
+    title="Copy the virtualenv into the runtime stage without pip",
+    why="""\
+`python -m venv` puts pip (and before Python 3.12 setuptools) into the
+virtualenv; a runtime stage that copies the whole virtualenv ships them, about
+12 MB of installer the app never runs. Removing pip and wheel at the end of
+the stage that builds the virtualenv, after every install, keeps them out of
+the image; the builder's layers never ship.""",
+    safety="safe",
+    before="""\
+FROM python:3.12 AS builder
+RUN python -m venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+
+FROM python:3.12-slim
+COPY --from=builder /opt/venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH
+CMD ["python", "-m", "app"]
+""",
+    after="""\
+FROM python:3.12 AS builder
+RUN python -m venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+RUN /opt/venv/bin/python -m pip uninstall --yes pip wheel
+
+FROM python:3.12-slim
+COPY --from=builder /opt/venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH
+CMD ["python", "-m", "app"]
+""",
+    apply=apply,
+    notes="""\
+Declines when the final stage (or a stage it is built FROM), its HEALTHCHECK,
+or the script its ENTRYPOINT/CMD starts runs pip: the image would no longer
+have it. Only virtualenvs the copied-from stage creates with `python -m venv`
+or `virtualenv` (with pip) count; a stage that the image is also built FROM
+is left alone. setuptools stays (code that imports pkg_resources at run time
+needs it). `# dockopt: ignore=lean-venv` above the COPY keeps pip.""",
+)
