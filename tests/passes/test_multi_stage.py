@@ -614,3 +614,23 @@ def test_uv_at_run_time_without_a_pip_installed_uv_declines() -> None:
         "RUN uv sync --locked --no-install-project\nCOPY . .\nCMD [\"uv\", \"run\", \"python\", \"app.py\"]\n"
     )
     assert "`uv` is used after the install" in skip_messages(text)[0]
+
+
+def test_a_suppressed_slim_base_means_the_split_does_not_pay() -> None:
+    """`# dockopt: ignore=DO004` above the FROM keeps the full image, so a split would shed nothing."""
+    text = "# dockopt: ignore=DO004\nFROM python:3.12\nRUN pip install flask\nCMD [\"flask\"]\n"
+    result = dockopt.rewrite(text)
+    assert "FROM python:3.12-slim" not in result.text
+    assert not [c for c in result.changes if c.rule == "DO002"]
+    assert any("shed nothing" in s.message and "ignore" in s.message for s in result.skips)
+
+
+def test_a_suppression_above_the_from_goes_with_the_runtime_stage(tmp_path: Path) -> None:
+    """When the split pays anyway (build-only packages), the comment still keeps the runtime stage's base."""
+    text = (
+        "# dockopt: ignore=slim-base\nFROM python:3.12\nRUN apt-get update && apt-get install -y gcc\n"
+        "RUN pip install psutil\nCMD [\"python\"]\n"
+    )
+    out = dockopt.rewrite(text).text
+    assert "AS builder" in out and "-slim" not in out
+    assert out.count("# dockopt: ignore=slim-base") == 2, out

@@ -114,6 +114,11 @@ class Context:
 _SUPPRESS_RE = re.compile(r"#\s*dockopt:\s*ignore\s*=\s*([A-Za-z0-9_,\- ]+)")
 
 
+def suppressed_text(text: str) -> bool:
+    """Whether a comment line is an inline suppression (``# dockopt: ignore=...``)."""
+    return _SUPPRESS_RE.search(text) is not None
+
+
 def suppressed_rules(ins: Instruction) -> frozenset[str]:
     """The rules ``# dockopt: ignore=DO003,run-merge`` in the comments above ``ins`` names."""
     ids: set[str] = set()

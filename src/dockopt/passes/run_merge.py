@@ -252,7 +252,7 @@ def apply(doc: Dockerfile, ctx: Context) -> Dockerfile:
             for ins in group[1:]:
                 leading.extend(t for t in ins.leading if t.kind != "blank")
             merged = rebuild_run(group[0], bodies, style, eol=group[-1].eol, leading=leading)
-            lines = count_lines([doc.line_of(x) for x in group])
+            lines = count_lines([x.line if x.line is not None else doc.line_of(x) for x in group])  # the input's lines, as every message
             if merged is None:  # pragma: no cover - rebuild_run's guard
                 skip(group[0], f"RUN at lines {lines} could not be rebuilt as one RUN; left apart")
                 continue

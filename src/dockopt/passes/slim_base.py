@@ -345,6 +345,8 @@ def slim_target(doc: Dockerfile, ctx: Context) -> SlimTarget:
     image = stage.base if stage is not None else None
     if stage is None or image is None:
         return SlimTarget(None)
+    if not ctx.allowed(RULE, stage.from_instruction):
+        return SlimTarget(None, "the FROM says `# dockopt: ignore` for slim-base, so it keeps its full image")
     plan = plan_tag(image, args.global_args(doc.instructions))
     if plan.new_tag is None or plan.family is None:
         return SlimTarget(None, plan.reason, plan.actionable)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from ...model import apt
 from ...syntax import Dockerfile, Instruction, Trivia
 from .. import path_env
-from ..base import Decline
+from ..base import Decline, suppressed_text
 from .apt_plan import AptPlan, ensure_lists, runtime_apt_run
 from .facts import Facts, Layout
 from .job import USER_BASE, Job
@@ -56,7 +56,10 @@ def assemble(job: Job, placement: Placement, plan: AptPlan, facts: Facts, where:
     _, unmet = apt.first_unmet([i for i in runtime_items if i.keyword == "RUN"], "absent")
     if unmet is not None:
         raise Decline(unmet, "after the split this apt install would run without the `apt-get update` it relies on")
-    runtime_from = from_ins.with_changes().with_leading([Trivia("blank", job.style.newline)])
+    # An inline suppression above the FROM (`# dockopt: ignore=DO004`) is about the image: it goes with
+    # the runtime stage's FROM too, or slim-base would change the stage the comment meant to keep.
+    kept = [t for t in from_ins.leading if t.kind == "comment" and suppressed_text(t.text)]
+    runtime_from = from_ins.with_changes().with_leading([Trivia("blank", job.style.newline), *kept])
     pre = [ins for ins in job.doc.instructions if ins is not from_ins and job.model.stage_of(ins) is None]
     doc = job.doc.with_instructions([*pre, builder_from, *builder_items, runtime_from, *runtime_items])
     return doc, notes
