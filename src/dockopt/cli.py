@@ -24,13 +24,13 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import __version__
+from .runner import STDIN_NAME, Job, buffer_job
 from .treeview import printable
 
 if TYPE_CHECKING:
@@ -40,9 +40,6 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_CHANGES = 1
 EXIT_ERROR = 2
-
-#: How stdin is named in messages and diff headers without --stdin-filename.
-STDIN_NAME = "<stdin>"
 
 _DEBUG_KEY = "dockopt.debug"
 
@@ -173,14 +170,6 @@ def parse_cmd(ctx: click.Context, file: str, as_json: bool) -> None:
 
 
 # -- dockopt rewrite ---------------------------------------------------------------------------------
-
-
-@dataclass
-class _Job:
-    display: str  # the name in messages and diff headers
-    path: Path | None  # None for stdin
-    config: Config
-    context_dir: Path | None
 
 
 def _split_rules(values: Sequence[str]) -> tuple[str, ...] | None:
@@ -370,7 +359,7 @@ def _plan(
     unsafe: bool | None,
     layout: str | None,
     context_dir: Path | None,
-) -> tuple[list[_Job], list[str]]:
+) -> tuple[list[Job], list[str]]:
     """Every file to process with its settings; config errors surface here, before any file is touched."""
     from .fileio import find_dockerfiles
 
@@ -386,14 +375,9 @@ def _plan(
         return cfg
 
     if list(paths) == ["-"]:
-        named = Path(stdin_filename) if stdin_filename else None
-        folder = named.parent if named is not None else Path.cwd()
-        ctx_dir = (
-            context_dir if context_dir is not None else (Path(os.path.abspath(folder)) if named is not None else None)
-        )
-        return [_Job(stdin_filename or STDIN_NAME, None, settings(folder), ctx_dir)], []
+        return [buffer_job(stdin_filename, settings, context_dir)], []
 
-    jobs: list[_Job] = []
+    jobs: list[Job] = []
     notes: list[str] = []
     seen: set[str] = set()
 
@@ -404,7 +388,7 @@ def _plan(
         seen.add(key)
         folder = file.parent
         ctx_dir = context_dir if context_dir is not None else Path(os.path.abspath(folder))
-        jobs.append(_Job(display, file, settings(folder), ctx_dir))
+        jobs.append(Job(display, file, settings(folder), ctx_dir))
 
     for raw in paths:
         path = Path(raw)
@@ -424,56 +408,29 @@ def _display(path: Path) -> str:
     return text[2:] if text.startswith("./") else text
 
 
-def _process(job: _Job, mode: str, debug: bool) -> tuple[FileReport, bytes, str | None]:
+def _process(job: Job, mode: str, debug: bool) -> tuple[FileReport, bytes, str | None]:
     """Read, rewrite and (with --write) write one file; every failure becomes the report's error."""
-    from .fileio import FileError, decode, encode, excluded, write_atomic
-    from .pipeline import rewrite
+    from .fileio import FileError, decode, encode, write_atomic
     from .report import FileError as ReportedError
     from .report import FileReport, unified_diff
-    from .syntax import ParseError
+    from .runner import is_excluded, rewrite_text
 
-    cfg = job.config
-    report = FileReport(job.display, config=cfg.path)
-    target = job.path if job.path is not None else (Path(job.display) if job.display != STDIN_NAME else None)
-    if target is not None and cfg.exclude and excluded(target, cfg.exclude, cfg.root):
+    if is_excluded(job):
+        report = FileReport(job.display, config=job.config.path)
         report.excluded = True
         original = _read_input("-") if job.path is None else b""
         return report, original, None
     try:
         original = _read_input("-" if job.path is None else str(job.path))
     except FileError as exc:
+        report = FileReport(job.display, config=job.config.path)
         message = str(exc).removeprefix(f"{job.path}: ")
         report.error = ReportedError("read", message, detail=printable(f"{job.display}: {message}"))
         return report, b"", None
     text = decode(original)
-    try:
-        result = rewrite(
-            text,
-            select=cfg.select,
-            ignore=cfg.ignore,
-            unsafe=cfg.unsafe,
-            layout=cfg.layout,
-            context_dir=job.context_dir,
-        )
-    except ParseError as exc:
-        detail = printable(exc.format(job.display))
-        report.error = ReportedError("parse", exc.message, detail=detail, line=exc.line, column=exc.column)
+    report, result = rewrite_text(job, text, debug=debug)
+    if result is None:
         return report, original, None
-    except Exception as exc:
-        rule = _blame(exc, text, job)
-        what = f"rule {rule}" if rule else "a rewrite rule"
-        message = f"internal error in {what}, please report; file not changed"
-        detail = f"{printable(job.display)}: {message}\n  {type(exc).__name__}: {printable(str(exc))}"
-        if debug:
-            _print_traceback(exc)
-        else:
-            detail += "\n  (run with --debug or DOCKOPT_DEBUG=1 for the traceback)"
-        report.error = ReportedError("internal", f"{message} ({type(exc).__name__}: {exc})", detail=detail, rule=rule)
-        return report, original, None
-    report.changes = list(result.changes)
-    report.skips = list(result.skips)
-    report.skipped_file = result.skipped_file
-    report.changed = result.changed
     if not result.changed:
         return report, original, None
     report.diff = unified_diff(text, result.text, job.display)
@@ -486,46 +443,6 @@ def _process(job: _Job, mode: str, debug: bool) -> tuple[FileReport, bytes, str 
             return report, original, result.text
         report.written = True
     return report, original, result.text
-
-
-def _blame(exc: BaseException, text: str, job: _Job) -> str | None:
-    """Which rule failed: the exception says, a frame in a pass module says, or each rule alone is retried."""
-    from .passes import RULES
-    from .pipeline import PassBug, rewrite, select_rules
-
-    rule = getattr(exc, "rule", None)
-    if isinstance(rule, str):
-        return rule
-    # The outermost frame running a rule's apply function (or, failing that,
-    # code in the module defining it) is the rule the pipeline was calling.
-    by_code: dict[object, set[str]] = {}
-    by_module: dict[object, set[str]] = {}
-    for r in RULES:
-        by_code.setdefault(getattr(r.apply, "__code__", None), set()).add(r.id)
-        by_module.setdefault(getattr(r.apply, "__module__", None), set()).add(r.id)
-    frames = []
-    tb = exc.__traceback__
-    while tb is not None:
-        frames.append(tb.tb_frame)
-        tb = tb.tb_next
-    for keys, table in (
-        ([f.f_code for f in frames], by_code),
-        ([f.f_globals.get("__name__") for f in frames], by_module),
-    ):
-        for key in keys:
-            ids = table.get(key)
-            if ids is not None and len(ids) == 1 and key is not None:
-                return next(iter(ids))
-    if isinstance(exc, PassBug):
-        cfg = job.config
-        for r in select_rules(cfg.select, cfg.ignore):
-            if r.safety != "safe" and not cfg.unsafe:
-                continue
-            try:
-                rewrite(text, select=[r.id], unsafe=cfg.unsafe, layout=cfg.layout, context_dir=job.context_dir)
-            except Exception:
-                return r.id
-    return None
 
 
 def _exit_code(report: FileReport, mode: str) -> int:
