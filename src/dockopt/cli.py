@@ -534,6 +534,18 @@ def explain_cmd(ctx: click.Context, rule: str) -> None:
     click.echo(found[0].explain(), nl=False)
 
 
+# -- dockopt lsp ------------------------------------------------------------------------------------
+
+
+@cli.command("lsp")
+@debug_option
+def lsp_cmd() -> None:
+    """Run the language server on stdin/stdout, for editors (see docs/editors.md)."""
+    from .lsp import serve  # pygls loads here only, so other commands start as fast as before
+
+    serve(debug=_debug_enabled())
+
+
 # -- dockopt measure -------------------------------------------------------------------------------
 
 

@@ -25,6 +25,35 @@ ErrorKind = Literal["parse", "read", "write", "internal", "config"]
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
 INFORMATION_URI = "https://github.com/dockopt/dockopt"
+#: Each rule's page: ``docs/rules/<ID>.md`` in the repository, written from the rule itself
+#: (:func:`rule_page`, the same text as ``dockopt explain``). Ids are stable, so links stay valid.
+RULE_DOCS_URL = INFORMATION_URI + "/blob/main/docs/rules/{id}.md"
+
+
+def rule_url(rule_id: str) -> str:
+    """Where the rule's explanation lives (the LSP's codeDescription, SARIF's helpUri)."""
+    return RULE_DOCS_URL.format(id=rule_id)
+
+
+def rule_page(rule: Rule) -> str:
+    """A rule's documentation page in Markdown: what ``dockopt explain`` says, with headings."""
+    parts = [f"# {rule.id} {rule.name}", "", rule.title, ""]
+    safety = f"Fix safety: **{rule.safety}**"
+    if rule.safety == "unsafe":
+        safety += " (applied only with `--unsafe` or `unsafe = true`)"
+    parts += [safety, "", "## Why", "", rule.why.strip(), ""]
+    if rule.notes:
+        parts += ["## When it declines", "", rule.notes.strip(), ""]
+    parts += ["## Before", "", "```dockerfile", rule.before.rstrip("\n"), "```", ""]
+    parts += ["## After", "", "```dockerfile", rule.after.rstrip("\n"), "```", ""]
+    parts += [
+        "## Turning it off",
+        "",
+        f"For one instruction, put `# dockopt: ignore={rule.id}` on a line above it; for a project,",
+        f'`ignore = ["{rule.id}"]` in `.dockopt.toml` (or `[tool.dockopt]` in `pyproject.toml`).',
+        "",
+    ]
+    return "\n".join(parts)
 
 
 @dataclass
@@ -273,6 +302,7 @@ def sarif_document(reports: Sequence[FileReport], rules: Sequence[Rule], *, cwd:
             "shortDescription": {"text": r.title},
             "fullDescription": {"text": r.why.strip() or r.title},
             "help": {"text": r.explain()},
+            "helpUri": rule_url(r.id),
             "defaultConfiguration": {"level": "warning"},
             "properties": {"safety": r.safety, "tags": [r.safety]},
         }
@@ -351,3 +381,4 @@ def _result(
     if rule in index:
         out["ruleIndex"] = index[rule]
     return out
+
