@@ -212,10 +212,11 @@ def _split_rules(values: Sequence[str]) -> tuple[str, ...] | None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "sarif"]),
+    type=click.Choice(["text", "json", "sarif", "github"]),
     default="text",
     show_default=True,
-    help="text: changes and skips on stderr; json/sarif: one report on stdout instead of diffs.",
+    help="text: changes and skips on stderr; json/sarif: one report on stdout instead of diffs; "
+    "github: GitHub Actions annotations on stdout.",
 )
 @click.option(
     "--color/--no-color", default=None, help="Colour the diff (default: on a terminal, unless NO_COLOR is set)."
@@ -266,8 +267,9 @@ def rewrite_cmd(
     pyproject.toml, above each file; a flag replaces the file's value.
 
     --diff may be added to --write (print what was written) or to --check.
-    With --format json or sarif, stdout holds only that report (json
-    includes each file's diff); messages still go to stderr.
+    With --format json, sarif or github, stdout holds only that report (json
+    includes each file's diff; github is one workflow command per change,
+    skip and error); messages still go to stderr.
 
     Exit status: 0 nothing to change, or written, or - (the rewritten file is
     the output); 1 changes found (the diff, or --check); 2 error. With
@@ -341,6 +343,10 @@ def rewrite_cmd(
             from .report import summary
 
             click.echo(summary(reports, mode), err=True)
+    elif fmt == "github":
+        from .report import github_annotations
+
+        click.echo(github_annotations(reports), nl=False)
     else:
         from .passes import RULES
         from .report import dumps, json_document, sarif_document

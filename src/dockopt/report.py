@@ -1,4 +1,4 @@
-"""What ``dockopt rewrite`` tells the user: diffs, and text, JSON or SARIF reports.
+"""What ``dockopt rewrite`` tells the user: diffs, and text, JSON, SARIF or GitHub Actions reports.
 
 Nothing here runs a rule or touches a Dockerfile; the command line fills a
 :class:`FileReport` per file and hands the list to one of the writers.
@@ -382,3 +382,72 @@ def _result(
         out["ruleIndex"] = index[rule]
     return out
 
+
+# -- GitHub Actions -------------------------------------------------------------------------
+
+GITHUB_LEVELS = {"change": "warning", "written": "notice", "skip": "notice", "error": "error"}
+
+
+def github_annotations(reports: Sequence[FileReport], *, cwd: Path | None = None) -> str:
+    """GitHub Actions workflow commands, one line per change, skip and error.
+
+    ``::warning file=Dockerfile,line=8,title=DO005::merged RUN ...`` makes an
+    annotation on that line of the pull request. A change is a ``warning``
+    (a ``notice`` once ``--write`` applied it), a skip a ``notice``, a file
+    that could not be read or parsed an ``error``. Paths are made relative to
+    ``$GITHUB_WORKSPACE`` (the checkout) when the file is inside it, as GitHub
+    expects; values are escaped by GitHub's rules (:func:`github_escape`).
+    """
+    base = Path(os.path.abspath(os.environ.get("GITHUB_WORKSPACE") or cwd or Path.cwd()))
+    out: list[str] = []
+    for rep in reports:
+        if rep.excluded:
+            continue
+        file = _github_path(rep.path, base)
+        if rep.error is not None:
+            title = f"dockopt {rep.error.kind} error"
+            out.append(_github_command("error", file, rep.error.line, rep.error.column, title, rep.error.message))
+            continue
+        level = GITHUB_LEVELS["written" if rep.written else "change"]
+        for c in rep.changes:
+            out.append(_github_command(level, file, c.line, None, c.rule, c.message))
+        for s in rep.skips:
+            out.append(_github_command(GITHUB_LEVELS["skip"], file, s.line, None, s.rule, f"skipped: {s.message}"))
+    return "".join(line + "\n" for line in out)
+
+
+def github_escape(value: str, *, prop: bool = False) -> str:
+    """Escape a workflow command's message (or, with ``prop``, a property value) as GitHub's toolkit does.
+
+    ``%``, CR and LF are percent-encoded everywhere; in a property ``:`` and
+    ``,`` too, since they separate the properties and the message.
+    """
+    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if prop:
+        value = value.replace(":", "%3A").replace(",", "%2C")
+    return value
+
+
+def _github_command(
+    level: str, file: str | None, line: int | None, column: int | None, title: str, message: str
+) -> str:
+    props: list[tuple[str, str]] = []
+    if file is not None:
+        props.append(("file", file))
+        if line is not None and line >= 1:
+            props.append(("line", str(line)))
+            if column is not None and column >= 1:
+                props.append(("col", str(column)))
+    props.append(("title", title))
+    joined = ",".join(f"{key}={github_escape(_printable(value), prop=True)}" for key, value in props)
+    return f"::{level} {joined}::{github_escape(_printable(message))}"
+
+
+def _github_path(path: str, base: Path) -> str | None:
+    if path in ("-", "<stdin>"):
+        return None
+    absolute = Path(os.path.abspath(path))
+    try:
+        return absolute.relative_to(base).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
