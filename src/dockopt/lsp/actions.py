@@ -28,7 +28,6 @@ from lsprotocol.types import (
     WorkspaceEdit,
 )
 
-from ..passes import get as get_rule
 from .analysis import Analysis
 from .diagnostics import SOURCE
 from .edits import replace_edit, suppression_edit
@@ -138,6 +137,8 @@ def _data(d: Diagnostic) -> dict[str, object]:
 
 
 def _name(rule: str) -> str:
+    from ..passes import get as get_rule  # loaded by the first analysis already; not at start-up
+
     try:
         return get_rule(rule).name
     except Exception:  # a rule id the running rules do not know (an old diagnostic)
