@@ -481,3 +481,17 @@ async def test_unknown_initialization_options_are_reported_not_fatal(client: Doc
     assert (await client.published(uri, 1)).params.diagnostics
     messages = [m.message for m in client.log_messages]
     assert any("debounceMs" in m for m in messages) and any("colour" in m for m in messages)
+
+
+async def test_a_save_picks_up_a_changed_config_without_file_watchers(client: DockoptClient, tmp_path: Path) -> None:
+    config = _write(tmp_path / ".dockopt.toml", "ignore = []\n")
+    path = _write(tmp_path / "Dockerfile", RANGES)
+    await client.start(tmp_path, editor="neovim", options={"debounceMs": 0})  # Neovim registers no watchers
+    assert client.recorder.registrations == []
+    uri = client.open(path, RANGES)
+    assert "DO006" in {d.code for d in (await client.published(uri, 1)).params.diagnostics}
+    config.write_text('ignore = ["DO006"]\n')
+    seen = len(client.recorder.published)
+    client.text_document_did_save(types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+    again = (await client.published(uri, 1, after=seen)).params.diagnostics
+    assert again and "DO006" not in {d.code for d in again}

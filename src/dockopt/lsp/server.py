@@ -144,6 +144,14 @@ def create_server() -> DockoptLanguageServer:
     def did_change(ls: DockoptLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
         ls.schedule(params.text_document.uri, ls.options.debounce)
 
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: DockoptLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
+        # For clients without file watchers: a save picks up an edited config or manifest.
+        state = ls.documents.get(params.text_document.uri)
+        if state is not None:
+            state.analysis = None
+            ls.schedule(params.text_document.uri, 0)
+
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: DockoptLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
         uri = params.text_document.uri
