@@ -495,3 +495,14 @@ async def test_a_save_picks_up_a_changed_config_without_file_watchers(client: Do
     client.text_document_did_save(types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
     again = (await client.published(uri, 1, after=seen)).params.diagnostics
     assert again and "DO006" not in {d.code for d in again}
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "# only a comment\n"], ids=["empty", "blank", "comment"])
+async def test_a_buffer_without_instructions_is_an_error_not_a_crash(
+    client: DockoptClient, tmp_path: Path, text: str
+) -> None:
+    await client.start(tmp_path)
+    uri = client.open(tmp_path / "Dockerfile", text)
+    (error,) = (await client.published(uri, 1)).params.diagnostics
+    assert error.severity == types.DiagnosticSeverity.Error and error.message == "file with no instructions"
+    assert await client.format(uri) == []

@@ -87,7 +87,12 @@ class DockoptLanguageServer(LanguageServer):
 
     def publish(self, state: _Document, analysis: Analysis) -> None:
         state.analysis = analysis
-        state.diagnostics = diagnostics(analysis, self.index(analysis.text))
+        try:
+            state.diagnostics = diagnostics(analysis, self.index(analysis.text))
+        except Exception as exc:  # a bug here must not cost the editor its server
+            log.exception("diagnostics for %s failed", analysis.uri)
+            analysis.internal_error = f"internal error in dockopt, please report: {type(exc).__name__}: {exc}"
+            state.diagnostics = diagnostics(analysis, self.index(analysis.text))
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=analysis.uri, diagnostics=state.diagnostics, version=analysis.version)
         )
