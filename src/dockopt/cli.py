@@ -544,8 +544,9 @@ def explain_cmd(ctx: click.Context, rule: str) -> None:
 
 
 @cli.command("lsp")
+@click.option("--stdio", is_flag=True, help="Use stdin/stdout (the only transport; accepted as clients pass it).")
 @debug_option
-def lsp_cmd() -> None:
+def lsp_cmd(stdio: bool) -> None:
     """Run the language server on stdin/stdout, for editors (see docs/editors.md)."""
     from .lsp import serve  # pygls loads here only, so other commands start as fast as before
 

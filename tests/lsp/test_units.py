@@ -155,3 +155,40 @@ def test_other_commands_do_not_import_pygls() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stderr.strip().splitlines()[-1] == "[]"
     assert "Run the language server" in proc.stdout  # `dockopt lsp --help` answered without loading it
+
+
+def test_lsp_accepts_the_stdio_flag_clients_add() -> None:
+    """vscode-languageclient appends --stdio for a stdio transport; the server must start with it."""
+    import json
+
+    from tests.cli.conftest import dockopt_command
+
+    def frame(message: dict[str, object]) -> bytes:
+        body = json.dumps(message).encode()
+        return b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+
+    stdin = (
+        frame(
+            {
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "initialize",
+                "params": {"processId": None, "rootUri": None, "capabilities": {}},
+            }
+        )
+        + frame({"jsonrpc": "2.0", "id": 2, "method": "shutdown"})
+        + frame({"jsonrpc": "2.0", "method": "exit"})
+    )
+    proc = subprocess.run([*dockopt_command(), "lsp", "--stdio"], input=stdin, capture_output=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr.decode()
+    replies = []
+    rest = proc.stdout
+    while rest:
+        header, _, rest = rest.partition(b"\r\n\r\n")
+        fields = dict(line.split(b": ", 1) for line in header.split(b"\r\n"))
+        length = int(fields[b"Content-Length"])
+        replies.append(json.loads(rest[:length]))
+        rest = rest[length:]
+    by_id = {r["id"]: r for r in replies if "id" in r}
+    assert by_id[1]["result"]["serverInfo"]["name"] == "dockopt"
+    assert by_id[2]["result"] is None

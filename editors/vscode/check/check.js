@@ -18,6 +18,7 @@ const path = require("node:path");
 const Module = require("node:module");
 
 const dockopt = process.argv[2] || "dockopt";
+let serverArgs = ["lsp"];
 
 // -- 1. the extension's wiring ------------------------------------------------------------------
 async function checkExtension() {
@@ -52,6 +53,9 @@ async function checkExtension() {
   assert.equal(started.length, 1);
   const c = started[0];
   assert.deepEqual(c.serverOptions, { command: "/opt/tools/dockopt", args: ["lsp"], transport: 0 });
+  // vscode-languageclient appends --stdio to an Executable's args for TransportKind.stdio
+  // (lib/node/main.js); the server below is started with the command line it would build.
+  serverArgs = [...c.serverOptions.args, "--stdio"];
   assert.deepEqual(c.clientOptions.documentSelector.map((s) => s.language), ["dockerfile", "dockerfile"]);
   assert.deepEqual(c.clientOptions.initializationOptions, { debounceMs: 300 });
   const manifest = require("../package.json");
@@ -69,7 +73,8 @@ async function checkServer() {
   fs.writeFileSync(path.join(folder, "requirements.txt"), "flask\n");
   const uri = "file://" + file;
 
-  const server = spawn(dockopt, ["lsp"], { stdio: ["pipe", "pipe", "inherit"] });
+  const server = spawn(dockopt, serverArgs, { stdio: ["pipe", "pipe", "inherit"] });
+  console.log(`     server: ${dockopt} ${serverArgs.join(" ")}`);
   const connection = rpc.createProtocolConnection(
     new rpc.StreamMessageReader(server.stdout),
     new rpc.StreamMessageWriter(server.stdin),
