@@ -30,8 +30,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import __version__
-from .filejob import STDIN_NAME
-from .filejob import Job as _Job
+from .filejob import STDIN_NAME, Job, buffer_job
 from .treeview import printable
 
 if TYPE_CHECKING:
@@ -213,10 +212,11 @@ def _split_rules(values: Sequence[str]) -> tuple[str, ...] | None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "sarif"]),
+    type=click.Choice(["text", "json", "sarif", "github"]),
     default="text",
     show_default=True,
-    help="text: changes and skips on stderr; json/sarif: one report on stdout instead of diffs.",
+    help="text: changes and skips on stderr; json/sarif: one report on stdout instead of diffs; "
+    "github: GitHub Actions annotations on stdout.",
 )
 @click.option(
     "--color/--no-color", default=None, help="Colour the diff (default: on a terminal, unless NO_COLOR is set)."
@@ -267,8 +267,9 @@ def rewrite_cmd(
     pyproject.toml, above each file; a flag replaces the file's value.
 
     --diff may be added to --write (print what was written) or to --check.
-    With --format json or sarif, stdout holds only that report (json
-    includes each file's diff); messages still go to stderr.
+    With --format json, sarif or github, stdout holds only that report (json
+    includes each file's diff; github is one workflow command per change,
+    skip and error); messages still go to stderr.
 
     Exit status: 0 nothing to change, or written, or - (the rewritten file is
     the output); 1 changes found (the diff, or --check); 2 error. With
@@ -342,6 +343,10 @@ def rewrite_cmd(
             from .report import summary
 
             click.echo(summary(reports, mode), err=True)
+    elif fmt == "github":
+        from .report import github_annotations
+
+        click.echo(github_annotations(reports), nl=False)
     else:
         from .passes import RULES
         from .report import dumps, json_document, sarif_document
@@ -360,7 +365,7 @@ def _plan(
     unsafe: bool | None,
     layout: str | None,
     context_dir: Path | None,
-) -> tuple[list[_Job], list[str]]:
+) -> tuple[list[Job], list[str]]:
     """Every file to process with its settings; config errors surface here, before any file is touched."""
     from .fileio import find_dockerfiles
     from .filejob import Settings
@@ -370,14 +375,9 @@ def _plan(
     settings = Settings(resolver, select=select, ignore=ignore, unsafe=unsafe, layout=layout).for_folder
 
     if list(paths) == ["-"]:
-        named = Path(stdin_filename) if stdin_filename else None
-        folder = named.parent if named is not None else Path.cwd()
-        ctx_dir = (
-            context_dir if context_dir is not None else (Path(os.path.abspath(folder)) if named is not None else None)
-        )
-        return [_Job(stdin_filename or STDIN_NAME, None, settings(folder), ctx_dir)], []
+        return [buffer_job(stdin_filename, settings, context_dir)], []
 
-    jobs: list[_Job] = []
+    jobs: list[Job] = []
     notes: list[str] = []
     seen: set[str] = set()
 
@@ -388,7 +388,7 @@ def _plan(
         seen.add(key)
         folder = file.parent
         ctx_dir = context_dir if context_dir is not None else Path(os.path.abspath(folder))
-        jobs.append(_Job(display, file, settings(folder), ctx_dir))
+        jobs.append(Job(display, file, settings(folder), ctx_dir))
 
     for raw in paths:
         path = Path(raw)
@@ -408,7 +408,7 @@ def _display(path: Path) -> str:
     return text[2:] if text.startswith("./") else text
 
 
-def _process(job: _Job, mode: str, debug: bool) -> tuple[FileReport, bytes, str | None]:
+def _process(job: Job, mode: str, debug: bool) -> tuple[FileReport, bytes, str | None]:
     """Read, rewrite and (with --write) write one file; every failure becomes the report's error."""
     from .filejob import process
 
@@ -502,6 +502,19 @@ def explain_cmd(ctx: click.Context, rule: str) -> None:
         _fail(f"explain takes one rule id or name, not {rule!r}")
         ctx.exit(EXIT_ERROR)
     click.echo(found[0].explain(), nl=False)
+
+
+# -- dockopt lsp ------------------------------------------------------------------------------------
+
+
+@cli.command("lsp")
+@click.option("--stdio", is_flag=True, help="Use stdin/stdout (the only transport; accepted as clients pass it).")
+@debug_option
+def lsp_cmd(stdio: bool) -> None:
+    """Run the language server on stdin/stdout, for editors (see docs/editors.md)."""
+    from .lsp import serve  # pygls loads here only, so other commands start as fast as before
+
+    serve(debug=_debug_enabled())
 
 
 # -- dockopt measure -------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """One Dockerfile through the rewrite: its settings, the rewrite, the report, the write.
 
-Shared by ``dockopt rewrite`` (files and stdin) and ``dockopt batch`` (files
-read from a git checkout or from committed blobs), so both resolve settings,
+Shared by ``dockopt rewrite`` (files and stdin), ``dockopt batch`` (files
+read from a git checkout or from committed blobs) and ``dockopt lsp`` (an
+editor's buffer, :func:`buffer_job`), so all of them resolve settings,
 honour ``exclude``, report errors and blame a failing rule the same way.
 :func:`rewrite_bytes` never touches a file; :func:`process` reads and (with
 ``--write``) writes.
@@ -12,14 +13,16 @@ every start.
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .config import Config, Resolver
+    from .pipeline import RewriteResult
     from .report import FileReport
 
 #: How stdin is named in messages and diff headers without --stdin-filename.
@@ -78,25 +81,43 @@ def is_excluded(job: Job) -> bool:
     return bool(target is not None and cfg.exclude and excluded(target, cfg.exclude, cfg.root))
 
 
-def rewrite_bytes(job: Job, original: bytes, *, debug: bool = False) -> tuple[FileReport, str | None]:
-    """Rewrite a file's bytes; every failure becomes the report's error. Returns the report and the new text.
+def buffer_job(name: str | None, settings: Callable[[Path], Config], context_dir: Path | None = None) -> Job:
+    """The job for text that does not come from its own path: stdin, or an editor's buffer.
 
-    The new text is None when nothing changed or the file could not be rewritten.
+    ``name`` is the file the text belongs to (``--stdin-filename``): its
+    folder finds the config and is the build context unless ``context_dir``
+    says otherwise. Without a name the config is looked for from the working
+    directory and there is no build context.
     """
-    from .fileio import decode
+    named = Path(name) if name else None
+    folder = named.parent if named is not None else Path.cwd()
+    if context_dir is None and named is not None:
+        context_dir = Path(os.path.abspath(folder))
+    return Job(name or STDIN_NAME, None, settings(folder), context_dir)
+
+
+def rewrite_text(
+    job: Job, text: str, *, debug: bool = False, select: tuple[str, ...] | None = None
+) -> tuple[FileReport, RewriteResult | None]:
+    """Rewrite ``text`` with the job's settings; a parse error or a crashing rule becomes ``report.error``.
+
+    ``select`` narrows the rules to these (within the job's ``ignore`` and
+    ``unsafe``), as ``--select`` does (the language server's one-rule fixes).
+    The result is None when there was an error. With ``debug`` a crash's
+    traceback goes to stderr.
+    """
     from .pipeline import rewrite
     from .report import FileError as ReportedError
-    from .report import FileReport, unified_diff
+    from .report import FileReport
     from .syntax import ParseError
     from .treeview import printable
 
     cfg = job.config
     report = FileReport(job.display, config=cfg.path)
-    text = decode(original)
     try:
         result = rewrite(
             text,
-            select=cfg.select,
+            select=cfg.select if select is None else select,
             ignore=cfg.ignore,
             unsafe=cfg.unsafe,
             layout=cfg.layout,
@@ -123,7 +144,20 @@ def rewrite_bytes(job: Job, original: bytes, *, debug: bool = False) -> tuple[Fi
     report.skips = list(result.skips)
     report.skipped_file = result.skipped_file
     report.changed = result.changed
-    if not result.changed:
+    return report, result
+
+
+def rewrite_bytes(job: Job, original: bytes, *, debug: bool = False) -> tuple[FileReport, str | None]:
+    """Rewrite a file's bytes; every failure becomes the report's error. Returns the report and the new text.
+
+    The new text is None when nothing changed or the file could not be rewritten.
+    """
+    from .fileio import decode
+    from .report import unified_diff
+
+    text = decode(original)
+    report, result = rewrite_text(job, text, debug=debug)
+    if result is None or not result.changed:
         return report, None
     report.diff = unified_diff(text, result.text, job.display)
     return report, result.text

@@ -1,4 +1,4 @@
-"""What ``dockopt rewrite`` tells the user: diffs, and text, JSON or SARIF reports.
+"""What ``dockopt rewrite`` tells the user: diffs, and text, JSON, SARIF or GitHub Actions reports.
 
 Nothing here runs a rule or touches a Dockerfile; the command line fills a
 :class:`FileReport` per file and hands the list to one of the writers.
@@ -25,6 +25,35 @@ ErrorKind = Literal["parse", "read", "write", "internal", "config"]
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
 INFORMATION_URI = "https://github.com/dockopt/dockopt"
+#: Each rule's page: ``docs/rules/<ID>.md`` in the repository, written from the rule itself
+#: (:func:`rule_page`, the same text as ``dockopt explain``). Ids are stable, so links stay valid.
+RULE_DOCS_URL = INFORMATION_URI + "/blob/main/docs/rules/{id}.md"
+
+
+def rule_url(rule_id: str) -> str:
+    """Where the rule's explanation lives (the LSP's codeDescription, SARIF's helpUri)."""
+    return RULE_DOCS_URL.format(id=rule_id)
+
+
+def rule_page(rule: Rule) -> str:
+    """A rule's documentation page in Markdown: what ``dockopt explain`` says, with headings."""
+    parts = [f"# {rule.id} {rule.name}", "", rule.title, ""]
+    safety = f"Fix safety: **{rule.safety}**"
+    if rule.safety == "unsafe":
+        safety += " (applied only with `--unsafe` or `unsafe = true`)"
+    parts += [safety, "", "## Why", "", rule.why.strip(), ""]
+    if rule.notes:
+        parts += ["## When it declines", "", rule.notes.strip(), ""]
+    parts += ["## Before", "", "```dockerfile", rule.before.rstrip("\n"), "```", ""]
+    parts += ["## After", "", "```dockerfile", rule.after.rstrip("\n"), "```", ""]
+    parts += [
+        "## Turning it off",
+        "",
+        f"For one instruction, put `# dockopt: ignore={rule.id}` on a line above it; for a project,",
+        f'`ignore = ["{rule.id}"]` in `.dockopt.toml` (or `[tool.dockopt]` in `pyproject.toml`).',
+        "",
+    ]
+    return "\n".join(parts)
 
 
 @dataclass
@@ -284,6 +313,7 @@ def sarif_document(reports: Sequence[FileReport], rules: Sequence[Rule], *, cwd:
             "shortDescription": {"text": r.title},
             "fullDescription": {"text": r.why.strip() or r.title},
             "help": {"text": r.explain()},
+            "helpUri": rule_url(r.id),
             "defaultConfiguration": {"level": "warning"},
             "properties": {"safety": r.safety, "tags": [r.safety]},
         }
@@ -363,3 +393,74 @@ def _result(
     if rule in index:
         out["ruleIndex"] = index[rule]
     return out
+
+
+# -- GitHub Actions -------------------------------------------------------------------------
+
+GITHUB_LEVELS = {"change": "warning", "written": "notice", "skip": "notice", "error": "error"}
+
+
+def github_annotations(reports: Sequence[FileReport], *, cwd: Path | None = None) -> str:
+    """GitHub Actions workflow commands, one line per change, skip and error.
+
+    ``::warning file=Dockerfile,line=8,title=DO005::merged RUN ...`` makes an
+    annotation on that line of the pull request. A change is a ``warning``
+    (a ``notice`` once ``--write`` applied it), a skip a ``notice``, a file
+    that could not be read or parsed an ``error``. Paths are made relative to
+    ``$GITHUB_WORKSPACE`` (the checkout) when the file is inside it, as GitHub
+    expects; values are escaped by GitHub's rules (:func:`github_escape`).
+    """
+    base = Path(os.path.abspath(os.environ.get("GITHUB_WORKSPACE") or cwd or Path.cwd()))
+    out: list[str] = []
+    for rep in reports:
+        if rep.excluded:
+            continue
+        file = _github_path(rep.path, base)
+        if rep.error is not None:
+            title = f"dockopt {rep.error.kind} error"
+            out.append(_github_command("error", file, rep.error.line, rep.error.column, title, rep.error.message))
+            continue
+        level = GITHUB_LEVELS["written" if rep.written else "change"]
+        for c in rep.changes:
+            out.append(_github_command(level, file, c.line, None, c.rule, c.message))
+        for s in rep.skips:
+            if s.actionable:  # as in SARIF: annotations are for what someone can act on
+                out.append(_github_command(GITHUB_LEVELS["skip"], file, s.line, None, s.rule, f"skipped: {s.message}"))
+    return "".join(line + "\n" for line in out)
+
+
+def github_escape(value: str, *, prop: bool = False) -> str:
+    """Escape a workflow command's message (or, with ``prop``, a property value) as GitHub's toolkit does.
+
+    ``%``, CR and LF are percent-encoded everywhere; in a property ``:`` and
+    ``,`` too, since they separate the properties and the message.
+    """
+    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if prop:
+        value = value.replace(":", "%3A").replace(",", "%2C")
+    return value
+
+
+def _github_command(
+    level: str, file: str | None, line: int | None, column: int | None, title: str, message: str
+) -> str:
+    props: list[tuple[str, str]] = []
+    if file is not None:
+        props.append(("file", file))
+        if line is not None and line >= 1:
+            props.append(("line", str(line)))
+            if column is not None and column >= 1:
+                props.append(("col", str(column)))
+    props.append(("title", title))
+    joined = ",".join(f"{key}={github_escape(_printable(value), prop=True)}" for key, value in props)
+    return f"::{level} {joined}::{github_escape(_printable(message))}"
+
+
+def _github_path(path: str, base: Path) -> str | None:
+    if path in ("-", "<stdin>"):
+        return None
+    absolute = Path(os.path.abspath(path))
+    try:
+        return absolute.relative_to(base).as_posix()
+    except ValueError:
+        return Path(path).as_posix()

@@ -104,7 +104,7 @@ def apply(doc: Dockerfile, ctx: Context) -> Dockerfile:
             if sd is None or posixpath.normpath(sd[0][0]) != venv:
                 continue
             created = _venv_created(source, venv)
-            if created is None or _already_lean(source) or not ctx.allowed(RULE, ins, created):
+            if created is None or _already_lean(source) or not ctx.allowed(RULE, ins, created, source.from_instruction):
                 continue
             user = _pip_user(model, shipped)
             if user is not None:
@@ -115,7 +115,8 @@ def apply(doc: Dockerfile, ctx: Context) -> Dockerfile:
             style = Style.detect(doc)
             lean = style.instruction("RUN", f"{venv}/bin/python {_UNINSTALL}")
             out = out.insert_after(last, [lean])
-            ctx.change(RULE, ins, f"{venv} is copied without pip and wheel: they are removed at the end of stage `{source.name or source.index}`, after every install")
+            where = ins if ins.line is not None else source.from_instruction  # a COPY another rule wrote has no line
+            ctx.change(RULE, where, f"{venv} is copied without pip and wheel: they are removed at the end of stage `{source.name or source.index}`, after every install")
     return out
 
 
