@@ -737,6 +737,11 @@ def test_pip_install_dot_needs_the_context() -> None:
             "export PATH=/root/.local/bin:$PATH \\\n    && poetry install > /dev/null",
         ),
         (
+            "pip install poetry && poetry install && rm -rf /root/.cache/pypoetry",
+            "pip install poetry && poetry install --no-root && rm -rf /root/.cache/pypoetry",
+            "poetry install \\\n    && rm -rf /root/.cache/pypoetry",
+        ),
+        (
             "pip install uv && cd /app && uv sync --locked",
             "pip install uv && cd /app && uv sync --locked --no-install-project",
             "cd /app \\\n    && uv sync --locked",

@@ -8,7 +8,8 @@ or the requirements file replaced by a copy without its local lines. The
 second step is the original RUN when the install was its only command;
 otherwise a new RUN with the same flags that runs the install again after
 the commands that set its shell state (``cd``, ``export``), and nothing else:
-the tool installs and configuration of the first step are already done.
+the tool installs and configuration of the first step are already done. Cleanups after the install (``rm -rf
+~/.cache/pypoetry``) run again after it, so its layer stays as small.
 """
 
 from __future__ import annotations
@@ -66,7 +67,8 @@ def split(x: Instruction, cl: CommandList, index: int, proj: Project, reads: str
         at = after[0] - cmd.start
         text = text[:at] + after[2] + text[at:]
     state = [c.raw for c in cl.items[:index] if c.is_state_changing]
-    return Split(first, style.run([*state, text], [f.raw for f in x.flags]), proj, reads)
+    cleanup = [c.raw for c in cl.items[index + 1 :] if c.name == "rm"]
+    return Split(first, style.run([*state, text, *cleanup], [f.raw for f in x.flags]), proj, reads)
 
 
 def _first_edits(cmd: SimpleCommand, spans: tuple[Edit, ...], proj: Project) -> list[Edit]:
