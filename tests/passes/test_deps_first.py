@@ -568,9 +568,12 @@ def test_copies_that_are_not_moved(copy: str) -> None:
     assert not result.changed, result.text
 
 
-def test_directory_copy_in_the_root_directory_is_not_moved() -> None:
-    result = rewrite("FROM python:3.12\nCOPY requirements.txt .\nCOPY etc/ etc/\nRUN pip install -r requirements.txt\n")
+@pytest.mark.parametrize("base", ["python:3.12", "mycorp/base"])  # the unknown image's WORKDIR may be / too
+def test_directory_copy_in_the_root_directory_is_not_moved(base: str) -> None:
+    result = rewrite(f"FROM {base}\nCOPY requirements.txt .\nCOPY etc/ etc/\nRUN pip install -r requirements.txt\n")
     assert not result.changed
+    below_it = f"FROM {base}\nWORKDIR app\nCOPY requirements.txt .\nCOPY etc/ etc/\nRUN pip install -r requirements.txt\n"
+    assert rewrite(below_it).changed
 
 
 def test_a_file_copy_moves_when_the_context_shows_it_is_a_file(tmp_path: Path) -> None:

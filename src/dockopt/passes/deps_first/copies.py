@@ -76,8 +76,8 @@ def code_copy(ins: Instruction, model: Analysis, context: BuildContext) -> CodeC
     if is_whole_copy(ins):
         return CodeCopy(ins, sources, dest, target, True, (target,))
     workdir = model.scope.workdir(ins)
-    if ins.flag("from") is not None or workdir == "/" or not all(_context_path(s) for s in sources):
-        return None
+    if ins.flag("from") is not None or workdir in ("/", paths.UNKNOWN) or not all(_context_path(s) for s in sources):
+        return None  # (a base image's unknown WORKDIR may be /, where `COPY etc/ etc/` writes /etc)
     into_dir = dest.endswith("/") or len(sources) > 1 or target == workdir
     regions = tuple(_region(ins, s, target, into_dir, context) for s in sources)
     if not all(paths.under(r, workdir) and r != workdir for r in regions):
