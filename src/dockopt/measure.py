@@ -22,7 +22,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .engine import BuildResult, Engine, RunResult, SmokeSpec
+from .engine import BuildResult, BuildStep, Engine, RunResult, SmokeSpec
+from .model import project
 from .pipeline import RewriteResult, rewrite
 
 #: Build steps that install dependencies; the rebuild check looks for these.
@@ -152,12 +153,26 @@ def install_step_cached(build: BuildResult) -> bool | None:
     ``uv sync`` after it) only the first step installs dependencies; the
     second installs the project and is meant to re-run.
     """
-    steps = [s for s in build.instruction_steps if INSTALL_STEP_RE.search(s.name)]
-    if any(DEPENDENCY_ONLY_RE.search(s.name) for s in steps) or any("--no-deps" in s.name for s in steps):
-        steps = [s for s in steps if not PROJECT_STEP_RE.search(s.name) or DEPENDENCY_ONLY_RE.search(s.name)]
+    steps = dependency_steps([s for s in build.instruction_steps if INSTALL_STEP_RE.search(s.name)])
     if not steps:
         return None
     return all(s.cached for s in steps)
+
+
+def dependency_steps(steps: list[BuildStep]) -> list[BuildStep]:
+    """The install steps that install dependencies only, without the second halves of two-step installs.
+
+    deps-first's first halves for ``pip install .`` and for a requirements file
+    with ``-e .`` install from /tmp/dockopt-requirements.txt; every install
+    after such a step is the project's half (``pip install --no-deps .``, the
+    original ``pip install -r requirements.txt``).
+    """
+    first = next((k for k, s in enumerate(steps) if project.READER_OUTPUT in s.name), None)
+    if first is not None:
+        steps = [s for k, s in enumerate(steps) if k <= first or project.READER_OUTPUT in s.name]
+    if any(DEPENDENCY_ONLY_RE.search(s.name) for s in steps) or any("--no-deps" in s.name for s in steps):
+        steps = [s for s in steps if not PROJECT_STEP_RE.search(s.name) or DEPENDENCY_ONLY_RE.search(s.name)]
+    return steps
 
 
 def _rebuild_after_code_change(

@@ -4,7 +4,9 @@ A case is ``fixtures/passes/<rule-name>/<case>.before.Dockerfile`` with its
 ``<case>.after.Dockerfile`` (identical content when the rule must leave the
 file alone) and, optionally, ``<case>.options.toml`` holding keyword
 arguments for :func:`dockopt.rewrite` (``unsafe = true``, ``layout = "user"``,
-``select = [...]``; by default only the folder's rule is selected).
+``select = [...]``; by default only the folder's rule is selected). A
+``<case>.context/`` folder next to them is the build context the rewrite
+reads (``context_dir``), for rules that look at the manifests.
 """
 
 from __future__ import annotations
@@ -47,6 +49,9 @@ def cases(rule: str | None = None) -> list[Case]:
         options: dict[str, Any] = {"select": [folder]}
         if opts_file.exists():
             options.update(tomllib.loads(opts_file.read_text()))
+        context_dir = before.with_name(f"{name}.context")
+        if context_dir.is_dir():
+            options["context_dir"] = context_dir
         out.append(Case(folder, name, before, before.with_name(f"{name}.after.Dockerfile"), options))
     return out
 

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 import dockopt
+from dockopt.model import project
+from dockopt.model.context import DockerIgnore
 from dockopt.passes import deps_first
-from dockopt.passes.deps_first import DockerIgnore
 from dockopt.pipeline import RewriteResult
 from tests.conftest import FIXTURES
 from tests.passes.harness import check_invariants
@@ -94,12 +95,30 @@ def test_app_with_context(app: str) -> None:
     check_invariants(original, result.text, select=["deps-first"], context_dir=folder)
 
 
-def test_console_script_is_skipped_with_reason() -> None:
+def test_console_script_installs_its_dependencies_first() -> None:
     folder = APPS / "console-script"
-    declined((folder / "Dockerfile").read_text(), "installs the project itself (`pip install .`)", context_dir=folder)
+    original = (folder / "Dockerfile").read_text()
+    result = rewrite(original, context_dir=folder)
+    reader = project.dependency_reader("pyproject.toml")
+    assert result.text == (
+        "FROM python:3.12\nWORKDIR /usr/src/wordstat\nCOPY pyproject.toml .\n"
+        f'RUN python -c "{reader}" > /tmp/dockopt-requirements.txt && pip install -r /tmp/dockopt-requirements.txt\n'
+        "COPY . .\nRUN pip install --no-deps .\n"
+        'CMD ["wordstat", "--top", "3", "data/sample.txt"]\n'
+    )
+    assert skip_messages(result) == []
+    check_invariants(original, result.text, select=["deps-first"], context_dir=folder)
 
 
-@pytest.mark.parametrize("app", ["already-multistage", "cli-click"])
+def test_cli_click_moves_its_code_file_below_the_install() -> None:
+    folder = APPS / "cli-click"
+    original = (folder / "Dockerfile").read_text()
+    result = rewrite(original, context_dir=folder)
+    assert result.text.index("    -r requirements.txt\n") < result.text.index("COPY cli.py cli.py\n")
+    check_invariants(original, result.text, select=["deps-first"], context_dir=folder)
+
+
+@pytest.mark.parametrize("app", ["already-multistage"])
 def test_apps_with_nothing_to_do(app: str) -> None:
     folder = APPS / app
     result = rewrite((folder / "Dockerfile").read_text(), context_dir=folder)
@@ -157,9 +176,6 @@ def test_nested_file_without_context_copies_its_directory() -> None:
 @pytest.mark.parametrize(
     ("content", "fragment"),
     [
-        ("-e .\n", "installs from the source tree"),
-        ("--editable ./lib\n", "installs from the source tree"),
-        ("./vendor/pkg\n", "installs a local path"),
         ("mypkg @ file:///app/vendor/mypkg\n", "installs a local path"),
         ("wheels/foo-1.0-py3-none-any.whl\n", "installs a local path"),
         ("--find-links ./wheels\nfoo\n", "installs from the source tree"),
@@ -262,8 +278,13 @@ def test_poetry_only_root() -> None:
     declined(stage("COPY . .\nRUN poetry install --only-root\n"), "installs only the project itself")
 
 
-def test_poetry_install_chained_is_not_split() -> None:
-    declined(stage("COPY . .\nRUN pip install poetry && poetry install\n"), "only command of its RUN")
+def test_poetry_install_chained_is_split() -> None:
+    text = rewrite(stage("COPY . .\nRUN pip install poetry && poetry install\n")).text
+    assert "RUN pip install poetry && poetry install --no-root\nCOPY . .\nRUN poetry install\n" in text
+
+
+def test_poetry_install_after_an_or_is_not_split() -> None:
+    declined(stage("COPY . .\nRUN pip install poetry || poetry install\n"), "joins it to the other commands")
 
 
 def test_poetry_already_split_is_left_alone() -> None:
@@ -504,3 +525,308 @@ def test_powershell_stage_is_left_alone() -> None:
     text = stage('SHELL ["powershell", "-Command"]\nCOPY . .\nRUN pip install -r requirements.txt\n')
     result = rewrite(text)
     assert not result.changed and result.skips == []
+
+
+# -- parts of the project copied as directories (or files) ---------------------------------------
+
+
+def test_directory_copies_move_below_the_install_in_order() -> None:
+    text = stage("COPY requirements.txt .\nCOPY src/ src/\nCOPY templates/ ./templates/\nRUN pip install -r requirements.txt\n")
+    result = rewrite(text)
+    assert "RUN pip install -r requirements.txt\nCOPY src/ src/\nCOPY templates/ ./templates/\nCMD" in result.text
+    (change,) = result.changes
+    assert change.line == 4 and "`COPY src/ src/` (line 4) and `COPY templates/ ./templates/` (line 5)" in change.message
+
+
+def test_a_directory_holding_a_manifest_stays() -> None:
+    text = stage("COPY requirements/ requirements/\nCOPY src/ src/\nRUN pip install -r requirements/prod.txt\n")
+    result = rewrite(text)
+    assert "COPY requirements/ requirements/\nRUN pip install -r requirements/prod.txt\nCOPY src/ src/\n" in result.text
+    first_holds = stage("COPY requirements/ requirements/\nRUN pip install -r requirements/prod.txt\n")
+    assert not rewrite(first_holds).changed
+
+
+def test_directory_copy_with_a_whole_context_copy() -> None:
+    text = stage("COPY . .\nCOPY assets/ static/\nRUN pip install -r requirements.txt\n")
+    result = rewrite(text)
+    assert "COPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\nCOPY assets/ static/\n" in result.text
+
+
+@pytest.mark.parametrize(
+    "copy",
+    [
+        "COPY certs/ /usr/local/share/ca-certificates/\n",  # outside the working directory: may change the install
+        "COPY pip.conf /etc/pip.conf\n",
+        "COPY --from=build /dist dist/\n",  # not from the build context
+        "COPY src/ .\n",  # its contents land beside the manifests
+        "COPY *.py ./\n",  # a glob may bring anything
+        "COPY app.py .\n",  # without the context, app.py may be a directory
+    ],
+)
+def test_copies_that_are_not_moved(copy: str) -> None:
+    result = rewrite(stage(f"COPY requirements.txt .\n{copy}RUN pip install -r requirements.txt\n"))
+    assert not result.changed, result.text
+
+
+@pytest.mark.parametrize("base", ["python:3.12", "mycorp/base"])  # the unknown image's WORKDIR may be / too
+def test_directory_copy_in_the_root_directory_is_not_moved(base: str) -> None:
+    result = rewrite(f"FROM {base}\nCOPY requirements.txt .\nCOPY etc/ etc/\nRUN pip install -r requirements.txt\n")
+    assert not result.changed
+    below_it = f"FROM {base}\nWORKDIR app\nCOPY requirements.txt .\nCOPY etc/ etc/\nRUN pip install -r requirements.txt\n"
+    assert rewrite(below_it).changed
+
+
+def test_a_file_copy_moves_when_the_context_shows_it_is_a_file(tmp_path: Path) -> None:
+    ctx = context(tmp_path, {"requirements.txt": "flask\n", "app.py": "print()\n"})
+    text = stage("COPY requirements.txt .\nCOPY app.py .\nRUN pip install -r requirements.txt\n")
+    assert "RUN pip install -r requirements.txt\nCOPY app.py .\n" in rewrite(text, context_dir=ctx).text
+
+
+def test_code_directory_before_the_manifest_copy_needs_the_context(tmp_path: Path) -> None:
+    text = stage("COPY src/ src/\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n")
+    (skip,) = [s for s in rewrite(text).skips if s.rule == "DO001"]  # requirements.txt could be a directory
+    assert "writes to `.`, where the code COPY also writes" in skip.message
+    ctx = context(tmp_path, {"requirements.txt": "flask\n", "src/app.py": ""})
+    result = rewrite(text, context_dir=ctx)
+    assert "COPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY src/ src/\n" in result.text
+
+
+def test_instructions_that_touch_a_moved_directory_stop_it() -> None:
+    text = stage("COPY requirements.txt .\nCOPY src/ src/\nRUN chmod +x /app/src/run.sh\nRUN pip install -r requirements.txt\n")
+    declined(text, "`chmod /app/src/run.sh` (line 5) may touch the copied code; it runs between the code COPY on line 4")
+
+
+def test_directory_copies_check_the_manifests_in_place(tmp_path: Path) -> None:
+    ctx = context(tmp_path, {"requirements.txt": "flask\nmypkg @ file:///app/vendor/mypkg\n", "src/app.py": ""})
+    text = stage("COPY requirements.txt .\nCOPY src/ src/\nRUN pip install -r requirements.txt\n")
+    declined(text, "installs a local path", context_dir=ctx)
+
+
+# -- pip install . from pyproject.toml ---------------------------------------------------------------
+
+PYPROJECT = """\
+[build-system]
+requires = ["setuptools>=69"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "shop"
+version = "1.0"
+dependencies = ["flask==3.0.3"]
+
+[project.optional-dependencies]
+web = ["gunicorn==23.0.0"]
+all = ["shop[web]"]
+"""
+READER_STEP = "> /tmp/dockopt-requirements.txt && pip install -r /tmp/dockopt-requirements.txt"
+
+
+@pytest.mark.parametrize(
+    ("install", "first", "second"),
+    [
+        ("pip install .", f'python -c "{project.dependency_reader()}" {READER_STEP}', "pip install --no-deps ."),
+        (
+            "pip install --no-cache-dir -e .",
+            f'python -c "{project.dependency_reader()}" > /tmp/dockopt-requirements.txt && pip install --no-cache-dir -r /tmp/dockopt-requirements.txt',
+            "pip install --no-deps --no-cache-dir -e .",
+        ),
+        (
+            "pip install '.[web]'",
+            f'python -c "{project.dependency_reader("pyproject.toml", ("web",))}" {READER_STEP}',
+            "pip install --no-deps '.[web]'",
+        ),
+        ("pip install /app", f'python -c "{project.dependency_reader("/app/pyproject.toml")}" {READER_STEP}', "pip install --no-deps /app"),
+        (
+            "/opt/venv/bin/pip3 install .",
+            f'/opt/venv/bin/python3 -c "{project.dependency_reader()}" > /tmp/dockopt-requirements.txt && /opt/venv/bin/pip3 install -r /tmp/dockopt-requirements.txt',
+            "/opt/venv/bin/pip3 install --no-deps .",
+        ),
+        (
+            "python3.12 -m pip install . gunicorn",
+            f'python3.12 -c "{project.dependency_reader()}" > /tmp/dockopt-requirements.txt && python3.12 -m pip install -r /tmp/dockopt-requirements.txt gunicorn',
+            "python3.12 -m pip install --no-deps . gunicorn",
+        ),
+    ],
+)
+def test_pip_install_dot_in_two_steps(tmp_path: Path, install: str, first: str, second: str) -> None:
+    ctx = context(tmp_path, {"pyproject.toml": PYPROJECT})
+    text = stage(f"COPY . .\nRUN {install}\n")
+    result = rewrite(text, context_dir=ctx)
+    assert f"COPY pyproject.toml .\nRUN {first}\nCOPY . .\nRUN {second}\n" in result.text
+    assert skip_messages(result) == []
+    check_invariants(text, result.text, select=["deps-first"], context_dir=ctx)
+
+
+def test_the_reader_prints_the_dependencies(tmp_path: Path) -> None:
+    """The code written into the Dockerfile, run by the Python here (tomllib: 3.11+)."""
+    import subprocess
+    import sys
+
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT)
+    code = project.dependency_reader("pyproject.toml", ("web",))
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines() == ["flask==3.0.3", "gunicorn==23.0.0"]
+
+
+def test_the_two_step_form_is_recognised(tmp_path: Path) -> None:
+    """Its reader RUN may sit after a code COPY (another tool's output): it reads only pyproject.toml."""
+    ctx = context(tmp_path, {"pyproject.toml": PYPROJECT})
+    reader = f'RUN python -c "{project.dependency_reader()}" {READER_STEP}\n'
+    text = stage(f"COPY . .\n{reader}RUN pip install --no-deps .\n")
+    result = rewrite(text, context_dir=ctx)
+    assert result.text == stage(f"COPY pyproject.toml .\n{reader}COPY . .\nRUN pip install --no-deps .\n")
+
+
+@pytest.mark.parametrize(
+    ("files", "base", "install", "fragment"),
+    [
+        ({"pyproject.toml": PYPROJECT}, "python:3.10", "pip install .", "`python:3.10` has Python 3.10"),
+        ({"pyproject.toml": PYPROJECT}, "python:3-slim", "pip install .", "cannot tell which Python `python:3-slim` has"),
+        ({"pyproject.toml": PYPROJECT}, "mycorp/python", "pip install .", "cannot tell which Python"),
+        ({"pyproject.toml": PYPROJECT}, "python:3.12", "pip install '.[all]'", "`shop[web]` names the project itself"),
+        (
+            {"pyproject.toml": "[project]\nname = 'x'\ndynamic = ['dependencies']\n"},
+            "python:3.12",
+            "pip install .",
+            "declares its dependencies dynamic",
+        ),
+        ({"pyproject.toml": "[tool.poetry]\nname = 'x'\n"}, "python:3.12", "pip install .", "has no [project] table"),
+        ({"setup.py": "from setuptools import setup\n"}, "python:3.12", "pip install .", "`setup.py` computes its dependencies"),
+        ({"pyproject.toml": PYPROJECT}, "python:3.12", "pip install . ./plugins/x", "more than one local project"),
+        ({"pyproject.toml": PYPROJECT}, "python:3.12", "uv pip install --system .", "only for pip"),
+        (
+            {"pyproject.toml": "[project]\nname = 'x'\ndependencies = ['lib @ file:///app/lib']\n"},
+            "python:3.12",
+            "pip install .",
+            "depends on a local path",
+        ),
+    ],
+)
+def test_pip_install_dot_declines(tmp_path: Path, files: dict[str, str], base: str, install: str, fragment: str) -> None:
+    ctx = context(tmp_path, files)
+    text = f"FROM {base}\nWORKDIR /app\nCOPY . .\nRUN {install}\n"
+    declined(text, fragment, context_dir=ctx)
+
+
+def test_pip_install_dot_without_dependencies_is_left_alone_quietly(tmp_path: Path) -> None:
+    ctx = context(tmp_path, {"pyproject.toml": "[project]\nname = 'x'\nversion = '1'\n"})
+    result = rewrite(stage("COPY . .\nRUN pip install .\n"), context_dir=ctx)
+    assert not result.changed and result.skips == []
+
+
+def test_pip_install_dot_needs_the_context() -> None:
+    declined(stage("COPY . .\nRUN pip install .\n"), "from pyproject.toml in the build context, and none was given")
+
+
+# -- poetry and uv sharing their RUN with other commands ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("run", "first", "second"),
+    [
+        (
+            "pip install poetry && poetry config virtualenvs.create false && poetry install --only main",
+            "pip install poetry && poetry config virtualenvs.create false && poetry install --only main --no-root",
+            "poetry install --only main",
+        ),
+        (
+            "curl -sSL https://install.python-poetry.org | python3 - && POETRY_VIRTUALENVS_CREATE=false poetry install",
+            "curl -sSL https://install.python-poetry.org | python3 - && POETRY_VIRTUALENVS_CREATE=false poetry install --no-root",
+            "POETRY_VIRTUALENVS_CREATE=false poetry install",
+        ),
+        (
+            "pipx install poetry; export PATH=/root/.local/bin:$PATH; poetry install > /dev/null",
+            "pipx install poetry; export PATH=/root/.local/bin:$PATH; poetry install --no-root > /dev/null",
+            "export PATH=/root/.local/bin:$PATH \\\n    && poetry install > /dev/null",
+        ),
+        (
+            "pip install poetry && poetry install && rm -rf /root/.cache/pypoetry",
+            "pip install poetry && poetry install --no-root && rm -rf /root/.cache/pypoetry",
+            "poetry install \\\n    && rm -rf /root/.cache/pypoetry",
+        ),
+        (
+            "pip install uv && cd /app && uv sync --locked",
+            "pip install uv && cd /app && uv sync --locked --no-install-project",
+            "cd /app \\\n    && uv sync --locked",
+        ),
+    ],
+)
+def test_project_install_sharing_its_run(tmp_path: Path, run: str, first: str, second: str) -> None:
+    ctx = context(
+        tmp_path,
+        {"pyproject.toml": "[project]\nname = 'x'\n[build-system]\nrequires = ['hatchling']\n", "uv.lock": "", "poetry.lock": ""},
+    )
+    text = stage(f"COPY . .\nRUN --mount=type=cache,target=/root/.cache {run}\n")
+    result = rewrite(text, context_dir=ctx)
+    flags = "--mount=type=cache,target=/root/.cache"
+    assert f"RUN {flags} {first}\nCOPY . .\nRUN {flags} {second}\n" in result.text, result.text
+    check_invariants(text, result.text, select=["deps-first"], context_dir=ctx)
+
+
+@pytest.mark.parametrize(
+    ("run", "fragment"),
+    [
+        ("curl -sSL https://example.com/install.sh | sh && poetry install", "also runs `curl`"),
+        ("wget https://install.python-poetry.org && poetry install", "also runs `wget`"),
+        ("poetry install && poetry install --with dev", "installs the project in more than one command"),
+        ("poetry install || true", "joins it to the other commands"),
+    ],
+)
+def test_project_install_sharing_its_run_declines(run: str, fragment: str) -> None:
+    declined(stage(f"COPY . .\nRUN {run}\n"), fragment)
+
+
+# -- requirement files that also install the project (-e .) ----------------------------------------------
+
+FILTER_STEP = "> /tmp/dockopt-requirements.txt && pip install -r /tmp/dockopt-requirements.txt"
+
+
+@pytest.mark.parametrize("local", ["-e .", "--editable ./lib", "./vendor/pkg", "-e.[dev]", "/opt/src/tool"])
+def test_requirements_with_a_local_line_in_two_steps(tmp_path: Path, local: str) -> None:
+    ctx = context(tmp_path, {"requirements.txt": f"flask==3.0.3\n{local}  # the project\n"})
+    result = rewrite(PIP, context_dir=ctx)
+    first = f"RUN {project.local_filter('requirements.txt')} {FILTER_STEP}"
+    assert f"COPY requirements.txt .\n{first}\nCOPY . .\nRUN pip install -r requirements.txt\n" in result.text
+    assert "without its lines that install from the source tree" in result.changes[0].message
+    check_invariants(PIP, result.text, select=["deps-first"], context_dir=ctx)
+
+
+def test_the_filter_drops_exactly_the_lines_dockopt_expects(tmp_path: Path) -> None:
+    """The sed program written into the Dockerfile, run here, against the Python twin of its patterns."""
+    import shutil
+    import subprocess
+
+    sed = shutil.which("sed")
+    if sed is None:
+        pytest.skip("no sed on this machine")
+    lines = [
+        "-e .", "--editable=./lib", "-e./x", "  ./vendor/pkg", "/abs/path", ".[dev]", "flask==3", "-e git+https://x/y.git#egg=y",
+        "# -e .", "requests  # ./x", "-r base.txt", "-c ./c.txt", "--extra-index-url https://x", "pkg @ https://x/p.whl",
+    ]  # fmt: skip
+    (tmp_path / "requirements.txt").write_text("\n".join(lines) + "\n")
+    command = project.local_filter("requirements.txt").split(" ", 1)[1]
+    import shlex
+
+    out = subprocess.run([sed, *shlex.split(command)], cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines() == [x for x in lines if not project.filtered_local_line(x)]
+    assert len(out.stdout.splitlines()) == 8  # the check can fail: six lines are dropped
+    failing = subprocess.run([sed, *shlex.split(command.replace("requirements.txt", "missing.txt"))], cwd=tmp_path, capture_output=True)
+    assert failing.returncode != 0  # a missing file fails the RUN
+
+
+@pytest.mark.parametrize(
+    ("files", "fragment"),
+    [
+        ({"requirements.txt": "-r base.txt\n", "base.txt": "flask\n-e .\n"}, "`base.txt`, which `requirements.txt` includes, has `-e .`"),
+        ({"requirements.txt": "flask\n-e .\n-r base.txt\n", "base.txt": "click\n"}, "where that include would not be found"),
+        ({"requirements.txt": "flask\n-e . \\\n  --config-settings editable_mode=compat\n"}, "on the next line"),
+        ({"requirements.txt": "flask\n-e file:.\n"}, "`requirements.txt` has `-e file:.`, which installs from the source tree"),
+    ],
+)
+def test_requirements_with_local_lines_decline(tmp_path: Path, files: dict[str, str], fragment: str) -> None:
+    declined(PIP, fragment, context_dir=context(tmp_path, files))
+
+
+def test_two_files_with_local_lines_decline(tmp_path: Path) -> None:
+    ctx = context(tmp_path, {"a.txt": "-e .\n", "b.txt": "-e ./lib\n"})
+    declined(stage("COPY . .\nRUN pip install -r a.txt -r b.txt\n"), "more than one requirements file", context_dir=ctx)

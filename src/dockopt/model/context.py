@@ -176,7 +176,7 @@ class BuildContext:
 
 _URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _REQ_OPTION_RE = re.compile(r"^(-r|--requirements?|-c|--constraints?)(?:\s*=\s*|\s+|(?<=^-r)|(?<=^-c))(\S+)")
-_REQ_LOCAL_OPTION_RE = re.compile(r"^(-e|--editable|-f|--find-links)(?:\s*=\s*|\s+)(\S+)")
+_REQ_LOCAL_OPTION_RE = re.compile(r"^(-e|--editable|-f|--find-links)(?:\s*=\s*|\s+|(?<=^-e)|(?<=^-f))(\S+)")
 _VCS = ("git+", "hg+", "svn+", "bzr+")
 
 

@@ -68,3 +68,22 @@ def show(path: str) -> str:
     if path.startswith(UNKNOWN):
         return "./" + path[len(UNKNOWN) :].lstrip("/")
     return path
+
+
+def _root(path: str) -> str:
+    """The unknown directory a path starts from (``UNKNOWN``, or ``OPAQUE`` + the first word)."""
+    return "/".join(path.split("/", 2)[:2])
+
+
+def may_overlap(a: str, b: str) -> bool:
+    """Whether one of two paths may contain the other, comparing paths on the same unknown root lexically.
+
+    ``UNKNOWN/src`` and ``UNKNOWN/requirements.txt`` sit side by side in the
+    same unknown directory, so they do not overlap; a known path and an
+    unknown one may.
+    """
+    if literal(a) and literal(b):
+        return under(a, b) or under(b, a)
+    if literal(a) or literal(b) or _root(a) != _root(b) or "/../" in a + "/" or "/../" in b + "/":
+        return True
+    return under(a, b) or under(b, a)

@@ -8,6 +8,7 @@ context in their own ways and ask here.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -83,6 +84,17 @@ def is_dependency_reader(words: tuple[str, ...]) -> bool:
     )
 
 
+_READER_INPUT_RE = re.compile(r"^import tomllib; p = tomllib\.load\(open\('([^']*)', 'rb'\)\)\['project'\]")
+
+
+def dependency_reader_input(words: tuple[str, ...]) -> str | None:
+    """The pyproject.toml path a dependency reader reads (as written), or None if ``words`` are not one."""
+    if not is_dependency_reader(words):
+        return None
+    m = _READER_INPUT_RE.match(words[2])
+    return m.group(1) if m else None
+
+
 def static_dependencies(pyproject: dict[str, Any] | None) -> str | None:
     """Why the ``[project]`` dependencies can't be read from pyproject.toml before the code, or None when they can."""
     if pyproject is None:
@@ -94,6 +106,77 @@ def static_dependencies(pyproject: dict[str, Any] | None) -> str | None:
     if "dependencies" in dynamic or "optional-dependencies" in dynamic:
         return "pyproject.toml declares its dependencies dynamic (computed by the build backend at build time)"
     return None
+
+
+def self_reference(pyproject: dict[str, Any], extras: tuple[str, ...] = ()) -> str | None:
+    """A dependency (of the project or of the chosen extras) that names the project itself, or None.
+
+    ``all = ["mypkg[web,db]"]`` works inside ``pip install ".[all]"``, where
+    pip resolves it to the project's own extras; installed from a
+    requirements file it would fetch ``mypkg`` from the index instead.
+    """
+    table = pyproject.get("project")
+    if not isinstance(table, dict) or not isinstance(table.get("name"), str):
+        return None
+    own = _normalize(table["name"])
+    deps = list(table.get("dependencies") or [])
+    optional = table.get("optional-dependencies") or {}
+    for extra in extras:
+        deps.extend(optional.get(extra) or [] if isinstance(optional, dict) else [])
+    for dep in deps:
+        if isinstance(dep, str) and _normalize(re.split(r"[\s\[<>=!~;@(]", dep.strip(), maxsplit=1)[0]) == own:
+            return dep
+    return None
+
+
+def _normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+# -- installing a requirements file's dependencies before the project it also installs -------------
+#
+# A requirements file with `-e .` (or `./pkg`, `/abs/path`) installs the project from the source tree
+# together with its dependencies. To install the dependencies before the code is copied, dockopt
+# writes a step that drops those lines at build time (so a change to the file still invalidates the
+# layer) and installs the rest:
+#
+#   sed -e '<LOCAL_LINE_PATTERNS[0]>d' ... requirements.txt > /tmp/dockopt-requirements.txt
+#     && pip install -r /tmp/dockopt-requirements.txt
+#
+# then the original `pip install -r requirements.txt` after the code, which installs the project (the
+# rest is already satisfied). sed is POSIX and in every Debian and Alpine image; it fails (and so
+# does the RUN, through &&) when the file cannot be read. The patterns are POSIX basic regular
+# expressions with `#` as the address delimiter, because the paths they match contain `/`.
+
+#: The lines the filter deletes (POSIX BRE): `-e`/`--editable` of a path, and a bare path.
+LOCAL_LINE_PATTERNS = (
+    r"^[[:space:]]*-e[[:space:]=]*[./]",
+    r"^[[:space:]]*--editable[[:space:]=]*[./]",
+    r"^[[:space:]]*[./]",
+)
+#: The same lines, as a Python regular expression (for deciding before the build what the filter drops).
+LOCAL_LINE_RE = re.compile(r"^\s*(?:-e[\s=]*[./]|--editable[\s=]*[./]|[./])")
+
+
+def local_filter(requirements: str) -> str:
+    """The shell command printing ``requirements`` without its local lines (``requirements`` must need no quoting)."""
+    expressions = " ".join(f"-e '\\#{p}#d'" for p in LOCAL_LINE_PATTERNS)
+    return f"sed {expressions} {requirements}"
+
+
+def local_filter_input(words: tuple[str, ...]) -> str | None:
+    """The requirements file a filter dockopt wrote reads (as written), or None if ``words`` are not one."""
+    expected: list[str] = []
+    for p in LOCAL_LINE_PATTERNS:
+        expected += ["-e", f"\\#{p}#d"]
+    if len(words) == len(expected) + 2 and words[0] == "sed" and list(words[1:-1]) == expected:
+        return words[-1]
+    return None
+
+
+def filtered_local_line(line: str) -> bool:
+    """Whether the filter drops this requirements line (a logical line: comments removed)."""
+    return LOCAL_LINE_RE.match(line) is not None
 
 
 # -- tools that install dependencies (data/python_tools.toml) -----------------------------------------

@@ -10,6 +10,7 @@ otherwise. Values are the default build's (see :mod:`.args`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -41,6 +42,25 @@ def image_name(reference: str) -> str:
     last = ref.rsplit("/", 1)[-1]
     name = last.split(":", 1)[0]
     return name.lower()
+
+
+_PYTHON_TAG_RE = re.compile(r"(\d+)\.(\d+)")
+
+
+def python_version(reference: str) -> tuple[int, int] | None:
+    """The Python an official ``python`` image's tag names: ``python:3.12-slim`` -> ``(3, 12)``.
+
+    None when the image is not ``python`` or its tag names no minor version
+    (``python``, ``python:3``, ``python:latest``, ``python:slim``): those
+    follow the newest release, so which Python they hold depends on when
+    they were pulled.
+    """
+    if image_name(reference) != "python":
+        return None
+    last = reference.split("@", 1)[0].rsplit("/", 1)[-1]
+    _, sep, tag = last.partition(":")
+    m = _PYTHON_TAG_RE.match(tag) if sep else None
+    return (int(m.group(1)), int(m.group(2))) if m else None
 
 
 class Scope:

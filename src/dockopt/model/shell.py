@@ -771,3 +771,22 @@ def parse_command(text: str) -> CommandList:
     # lexer bug still shows up there instead of being masked here.
     except Exception:  # pragma: no cover
         return CommandList(source=text, items=(), operators=(), complex=True)
+
+
+def word_spans(cmd: SimpleCommand) -> tuple[tuple[int, int, str], ...]:
+    """Where each of ``cmd.words`` is in the parsed text: ``(start, end, value)``, offsets like ``cmd.start``.
+
+    Lets a pass replace one word (``.`` in ``pip install .``) or insert an
+    option after another without re-quoting the rest of the command.
+    Assignments before the program and redirections are not words.
+    """
+    lexer = _Lexer(cmd.raw)
+    lexer.run()
+    out: list[tuple[int, int, str]] = []
+    for tok in lexer.tokens:
+        if tok.kind != "word":
+            continue
+        if not out and _ASSIGNMENT_RE.match(cmd.raw[tok.start : tok.end]):
+            continue
+        out.append((cmd.start + tok.start, cmd.start + tok.end, tok.value))
+    return tuple(out)

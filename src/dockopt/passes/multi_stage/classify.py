@@ -103,8 +103,10 @@ def classify_command(cmd: SimpleCommand) -> Command:
         return Command(cmd, "venv")
     if name == "virtualenv" or (name == "uv" and args[:1] == ("venv",)):
         return Command(cmd, "venv")
-    if project.is_dependency_reader(cmd.words):
-        return Command(cmd, "py-helper")  # reads pyproject.toml's dependencies into a requirements file
+    if project.is_dependency_reader(cmd.words) or project.local_filter_input(cmd.words) is not None:
+        # deps-first's build-time steps: pyproject.toml's dependencies, or a requirements file without
+        # its local lines, into a file the install reads
+        return Command(cmd, "py-helper")
     pc = package_call(cmd)
     if pc is not None:
         if pc.manager in ("apt", "apk", "yum"):

@@ -218,9 +218,13 @@ def _context_path(rel: str) -> str:
 
 def _helper_call(cmd: SimpleCommand, pc: PackageInstall | None, facts: Facts) -> None:
     outputs: list[str] = []
+    filtered = project.local_filter_input(cmd.words)
     if project.is_dependency_reader(cmd.words):
         facts.manifests.add("pyproject.toml")
         facts.required.add("pyproject.toml")
+    elif filtered is not None:
+        facts.manifests.add(basename(filtered))
+        facts.required.add(basename(filtered))
     elif pc is not None and pc.manager == "poetry" and pc.action == "export":
         facts.manifests |= {"pyproject.toml", "poetry.lock"}
         facts.required.add("pyproject.toml")

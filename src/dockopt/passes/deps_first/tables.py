@@ -1,0 +1,61 @@
+"""``data/dependency_manifests.toml``: what the installers read and which commands are harmless."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ProjectTool:
+    """How a project-based installer (poetry, uv, pipenv) reads its project."""
+
+    name: str
+    manifest: str
+    lock: str
+    lock_required_with: frozenset[str]
+    extras: tuple[str, ...]
+    deps_only: str
+    project_done_with: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Tables:
+    projects: dict[str, ProjectTool]
+    file_variables: frozenset[str]
+    harmless: frozenset[str]
+    path_args: frozenset[str]
+    path_args_after_first: frozenset[str]
+    installers: tuple[str, ...]  # URL prefixes of the official tool installers
+
+
+@cache
+def tables() -> Tables:
+    """The table, loaded once."""
+    raw: dict[str, Any] = tomllib.loads(
+        (resources.files("dockopt") / "data" / "dependency_manifests.toml").read_text("utf-8")
+    )
+    projects = {
+        name: ProjectTool(
+            name=name,
+            manifest=entry["manifest"],
+            lock=entry["lock"],
+            lock_required_with=frozenset(entry["lock_required_with"]),
+            extras=tuple(entry["extras"]),
+            deps_only=entry["deps_only"],
+            project_done_with=frozenset(entry["project_done_with"]),
+        )
+        for name, entry in raw["projects"].items()
+    }
+    cmds = raw["commands"]
+    return Tables(
+        projects=projects,
+        file_variables=frozenset(raw["env"]["file_variables"]),
+        harmless=frozenset(cmds["harmless"]),
+        path_args=frozenset(cmds["path_args"]),
+        path_args_after_first=frozenset(cmds["path_args_after_first"]),
+        installers=tuple(cmds["installers"]),
+    )
