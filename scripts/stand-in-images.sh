@@ -375,6 +375,10 @@ main() {
   local v=$PYTHON_VERSION
   tag_aliases "$SLIM" python:3.12-slim-bookworm "python:$v-slim" "python:$v-slim-bookworm"
   tag_aliases "$FULL" python:3.12-bookworm "python:$v" "python:$v-bookworm"
+  # The floating tags, as the registry had them when 3.12 was the newest Python: a file built FROM
+  # python (latest) is rewritten onto python:slim, and both must be the same interpreter.
+  tag_aliases "$SLIM" python:slim python:3-slim python:slim-bookworm
+  tag_aliases "$FULL" python:latest python:3 python:bookworm
 
   # Drop replaced builds, now untagged (full first: it is the slim one's
   # child). Docker refuses while a container or a derived image still uses

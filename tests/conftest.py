@@ -45,7 +45,7 @@ def all_dockerfiles() -> list[Path]:
 # these tests skip with the reason, unless DOCKOPT_REQUIRE_DOCKER=1 (CI), where
 # that is a failure.
 
-BASE_IMAGES = ("python:3.12", "python:3.12-slim")
+BASE_IMAGES = ("python:3.12", "python:3.12-slim", "python:latest", "python:slim")
 
 
 @pytest.fixture(scope="session")

@@ -34,7 +34,10 @@ SYNTAX_ERROR_TEXT = "broken/Dockerfile:2:1: unterminated heredoc"
 
 
 def naive_apps() -> list[str]:
-    return sorted(p.parent.name for p in APPS.glob("*/Dockerfile") if p.parent.name != "already-multistage")
+    """The apps whose Dockerfile dockopt rewrites (app.toml's [expect] rewrite is "smaller", the default)."""
+    from dockopt.engine import load_apps
+
+    return sorted(a.name for a in load_apps(APPS) if a.rewrite == "smaller")
 
 
 def all_apps() -> list[str]:

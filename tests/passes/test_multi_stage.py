@@ -213,13 +213,23 @@ def test_every_app_has_a_golden_case(app: str) -> None:
     assert (GOLDEN / f"{app}.after.Dockerfile").is_file()
 
 
+#: Apps whose split must be declined, and why (a fragment of the reason).
+DECLINED = {
+    "already-slim": "shed nothing",  # the docker-init shape: a split would only add a venv
+    "system-setup-heavy": "in both stages",  # setup work before the install would run twice
+}
+
+
 @pytest.mark.parametrize("app", APP_NAMES)
 def test_app_golden_with_its_build_context(app: str) -> None:
     """The CLI passes the Dockerfile's folder as context: reading the manifests there must agree."""
     before = read_exact(GOLDEN / f"{app}.before.Dockerfile")
     result = split(before, context_dir=APPS / app)
     assert result.text == read_exact(GOLDEN / f"{app}.after.Dockerfile")
-    assert result.skips == []
+    if app in DECLINED:
+        assert [s for s in result.skips if DECLINED[app] in s.message], result.skips
+    else:
+        assert result.skips == []
 
 
 def test_full_pipeline_splits_every_app_that_installs() -> None:
@@ -228,7 +238,7 @@ def test_full_pipeline_splits_every_app_that_installs() -> None:
         text = read_exact(APPS / app / "Dockerfile")
         result = dockopt.rewrite(text, context_dir=APPS / app)
         ours = [c for c in result.changes if c.rule == "DO002"]
-        if app == "already-multistage":
+        if app == "already-multistage" or app in DECLINED:
             assert ours == []
             continue
         assert len(ours) == 1, app
@@ -237,7 +247,7 @@ def test_full_pipeline_splits_every_app_that_installs() -> None:
         assert len(doc.stages) == 2, app
         runtime = doc.stages[-1]
         assert any(
-            i.keyword == "COPY" and i.flag("from") is not None and "/opt/venv" in i.args for i in runtime.instructions
+            i.keyword == "COPY" and i.flag("from") is not None and "venv" in i.args for i in runtime.instructions
         ), app
 
 

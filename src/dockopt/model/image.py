@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from ..syntax import Dockerfile, Stage
 
 #: ENV keys the passes may add to a runtime stage (a copied virtualenv needs them).
-ADDED_ENV_OK = frozenset({"PATH", "VIRTUAL_ENV", "PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED", "UV_PROJECT_ENVIRONMENT"})
+ADDED_ENV_OK = frozenset({"PATH", "VIRTUAL_ENV", "PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED", "UV_PROJECT_ENVIRONMENT", "UV_PYTHON_DOWNLOADS"})
 
 
 @dataclass

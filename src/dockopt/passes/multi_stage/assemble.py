@@ -163,7 +163,8 @@ def _with_path(job: Job, items: list[Instruction], copy_at: int, where: Where) -
     assert path_plan.insert_at is not None
     pairs = [("VIRTUAL_ENV", where.venv_dir), ("PATH", f"{bin_dir}:$PATH")] if where.layout == "venv" else [("PATH", f"{bin_dir}:$PATH")]
     if where.copy_uv:
-        pairs.append(("UV_PROJECT_ENVIRONMENT", where.venv_dir))
+        # `uv run` must find the copied environment, and must not fetch another interpreter at start
+        pairs += [("UV_PROJECT_ENVIRONMENT", where.venv_dir), ("UV_PYTHON_DOWNLOADS", "never")]
     env = job.style.env(pairs)
     at = path_plan.insert_at
     if at != copy_at + 1:

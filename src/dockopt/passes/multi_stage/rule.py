@@ -122,9 +122,13 @@ def _runtime_runs_uv(job: Job, placement: Placement) -> bool:
     )
     if not runs_uv:
         return False
+    # `pip install uv` in a tool RUN, or in the install RUN (which the builder runs with /usr/local/bin/pip):
+    # either way uv lands in /usr/local/bin, outside the virtualenv.
     return any(
-        run.kind == "tool" and any(c.pc is not None and "uv" in c.pc.package_names for c in run.items)
+        c.kind == "tool" and c.pc is not None and "uv" in c.pc.package_names
         for run in job.runs.values()
+        if run.kind in ("tool", "install")
+        for c in run.items
     )
 
 
