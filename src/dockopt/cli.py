@@ -204,6 +204,12 @@ def _split_rules(values: Sequence[str]) -> tuple[str, ...] | None:
     help="How dependencies are installed in a builder stage (default venv).",
 )
 @click.option(
+    "--installer",
+    type=click.Choice(["pip", "uv"]),
+    default=None,
+    help="What the builder stage installs dependencies with (default pip; uv: the uv-installer rule).",
+)
+@click.option(
     "--context",
     "context_dir",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
@@ -245,6 +251,7 @@ def rewrite_cmd(
     ignore: tuple[str, ...],
     unsafe: bool | None,
     layout: str | None,
+    installer: str | None,
     context_dir: Path | None,
     fmt: str,
     color: bool | None,
@@ -305,7 +312,15 @@ def rewrite_cmd(
     try:
         resolver = Resolver(explicit=config_path, isolated=isolated)
         jobs, notes = _plan(
-            paths, stdin_filename, resolver, _split_rules(select), _split_rules(ignore), unsafe, layout, context_dir
+            paths,
+            stdin_filename,
+            resolver,
+            _split_rules(select),
+            _split_rules(ignore),
+            unsafe,
+            layout,
+            installer,
+            context_dir,
         )
     except ConfigError as exc:
         _fail(str(exc))
@@ -364,6 +379,7 @@ def _plan(
     ignore: tuple[str, ...] | None,
     unsafe: bool | None,
     layout: str | None,
+    installer: str | None,
     context_dir: Path | None,
 ) -> tuple[list[Job], list[str]]:
     """Every file to process with its settings; config errors surface here, before any file is touched."""
@@ -372,7 +388,9 @@ def _plan(
 
     if context_dir is not None:
         context_dir = Path(os.path.abspath(context_dir))
-    settings = Settings(resolver, select=select, ignore=ignore, unsafe=unsafe, layout=layout).for_folder
+    settings = Settings(
+        resolver, select=select, ignore=ignore, unsafe=unsafe, layout=layout, installer=installer
+    ).for_folder
 
     if list(paths) == ["-"]:
         return [buffer_job(stdin_filename, settings, context_dir)], []

@@ -9,7 +9,7 @@ table is passed over. ``--config PATH`` names the file instead and
 value from the file.
 
 Keys: ``select`` and ``ignore`` (rule ids or names), ``unsafe`` (bool),
-``layout`` (``"venv"`` or ``"user"``), ``exclude`` (globs, see
+``layout`` (``"venv"`` or ``"user"``), ``installer`` (``"pip"`` or ``"uv"``), ``exclude`` (globs, see
 :func:`dockopt.fileio.excluded`). Anything else is an error: a typo in a
 config file must not silently turn a setting off.
 """
@@ -24,10 +24,12 @@ from typing import Any, Literal, cast
 
 CONFIG_NAME = ".dockopt.toml"
 PYPROJECT = "pyproject.toml"
-KEYS = ("select", "ignore", "unsafe", "layout", "exclude")
+KEYS = ("select", "ignore", "unsafe", "layout", "installer", "exclude")
 LAYOUTS = ("venv", "user")
+INSTALLERS = ("pip", "uv")
 
 Layout = Literal["venv", "user"]
+Installer = Literal["pip", "uv"]
 
 
 class ConfigError(ValueError):
@@ -42,6 +44,7 @@ class Config:
     ignore: tuple[str, ...] = ()
     unsafe: bool = False
     layout: Layout = "venv"
+    installer: Installer = "pip"
     exclude: tuple[str, ...] = ()
     path: Path | None = None  # the config file, None when there is none
     sources: dict[str, str] = field(default_factory=dict, compare=False)  # key -> where the value came from
@@ -58,6 +61,7 @@ class Config:
         ignore: Sequence[str] | None = None,
         unsafe: bool | None = None,
         layout: str | None = None,
+        installer: str | None = None,
     ) -> Config:
         """The command line's values on top of the file's (a given flag replaces the setting)."""
         changes: dict[str, Any] = {}
@@ -72,6 +76,8 @@ class Config:
             changes["unsafe"] = unsafe
         if layout is not None:
             changes["layout"] = _layout(layout, "--layout")
+        if installer is not None:
+            changes["installer"] = _installer(installer, "--installer")
         return replace(self, sources=sources, **changes)
 
     def check_rules(self) -> None:
@@ -201,6 +207,8 @@ def _from_table(table: dict[str, Any], where: str, path: Path) -> Config:
         values["unsafe"] = table["unsafe"]
     if "layout" in table:
         values["layout"] = _layout(table["layout"], f"{where}: layout")
+    if "installer" in table:
+        values["installer"] = _installer(table["installer"], f"{where}: installer")
     return Config(path=path, sources=sources, **values)
 
 
@@ -213,6 +221,12 @@ def _strings(value: object, where: str, *, split: bool) -> tuple[str, ...]:
     if not split:
         return tuple(value)
     return tuple(part.strip() for v in value for part in v.split(",") if part.strip())
+
+
+def _installer(value: object, where: str) -> Installer:
+    if value not in INSTALLERS:
+        raise ConfigError(f"{where} must be one of {', '.join(repr(x) for x in INSTALLERS)}, not {value!r}")
+    return cast(Installer, value)
 
 
 def _layout(value: object, where: str) -> Layout:

@@ -54,9 +54,11 @@ class Settings:
         ignore: Sequence[str] | None = None,
         unsafe: bool | None = None,
         layout: str | None = None,
+        installer: str | None = None,
     ) -> None:
         self.resolver = resolver
         self._select, self._ignore, self._unsafe, self._layout = select, ignore, unsafe, layout
+        self._installer = installer
         self._checked: set[tuple[tuple[str, ...] | None, tuple[str, ...]]] = set()
 
     def for_folder(self, folder: Path) -> Config:
@@ -65,7 +67,9 @@ class Settings:
 
     def apply(self, config: Config) -> Config:
         """The flags on top of a config found some other way (e.g. in a commit)."""
-        cfg = config.override(select=self._select, ignore=self._ignore, unsafe=self._unsafe, layout=self._layout)
+        cfg = config.override(
+            select=self._select, ignore=self._ignore, unsafe=self._unsafe, layout=self._layout, installer=self._installer
+        )
         if (cfg.select, cfg.ignore) not in self._checked:
             cfg.check_rules()
             self._checked.add((cfg.select, cfg.ignore))
@@ -121,6 +125,7 @@ def rewrite_text(
             ignore=cfg.ignore,
             unsafe=cfg.unsafe,
             layout=cfg.layout,
+            installer=cfg.installer,
             context_dir=job.context_dir,
         )
     except ParseError as exc:
@@ -237,7 +242,14 @@ def blame(exc: BaseException, text: str, job: Job) -> str | None:
             if r.safety != "safe" and not cfg.unsafe:
                 continue
             try:
-                rewrite(text, select=[r.id], unsafe=cfg.unsafe, layout=cfg.layout, context_dir=job.context_dir)
+                rewrite(
+                    text,
+                    select=[r.id],
+                    unsafe=cfg.unsafe,
+                    layout=cfg.layout,
+                    installer=cfg.installer,
+                    context_dir=job.context_dir,
+                )
             except Exception:
                 return r.id
     return None

@@ -59,6 +59,7 @@ def rewrite(
     unsafe: bool = False,
     layout: Literal["venv", "user"] = "venv",
     context_dir: Path | None = None,
+    installer: Literal["pip", "uv"] = "pip",
 ) -> RewriteResult:
     """Rewrite Dockerfile ``text``; raise ParseError if it is not a Dockerfile BuildKit reads."""
     doc = parse(text)
@@ -72,7 +73,9 @@ def rewrite(
         before = doc.to_source()
         round_skips: list[Skip] = []
         for rule in rules:
-            ctx = Context(unsafe=unsafe, layout=layout, context_dir=context_dir, build_context=build_context)
+            ctx = Context(
+                unsafe=unsafe, layout=layout, installer=installer, context_dir=context_dir, build_context=build_context
+            )
             new = rule.apply(doc, ctx)
             problems = guard(doc, new, rule) if new is not doc else []
             if problems:

@@ -60,3 +60,20 @@ def test_rewrite_builds_runs_same_and_is_smaller(engine: Engine, app: App) -> No
         # Negative control: the naive file copies the code first, so the same kind of edit re-runs its install.
         assert before.install_cached_on_rebuild is False, "the cache check cannot fail: the naive install came from cache"
     assert after.install_cached_on_rebuild is True, "a code-only change re-ran the dependency install"
+
+
+@pytest.mark.parametrize("app", [_param(a) for a in APPS if a.rewrite == "smaller"])
+def test_rewrite_with_the_uv_installer_builds_and_runs_the_same(engine: Engine, app: App) -> None:
+    """--installer uv: the same apps, the builder on uv; same smoke output, the install still cached."""
+    original = read_exact(app.dockerfile)
+    with_pip = dockopt.rewrite(original, context_dir=app.dir)
+    with_uv = dockopt.rewrite(original, context_dir=app.dir, installer="uv")
+    if with_uv.text == with_pip.text:
+        pytest.skip("the uv installer changes nothing here (no pip install into a copied virtualenv)")
+    assert not [s for s in with_uv.skips if s.guard], with_uv.skips
+    after = build_and_measure(
+        engine, f"{app.name}-uv", with_uv.text, app.dir, smoke=app.smoke, edit_file=app.edit_file, cold=False
+    )
+    assert after.smoke is not None
+    assert app.smoke.matches(after.smoke), f"the uv-built image fails its smoke check: {after.smoke}\n{with_uv.text}"
+    assert after.install_cached_on_rebuild is True, "a code-only change re-ran the dependency install"

@@ -11,6 +11,8 @@ ARG/ENV values, WORKDIR, apt lists state) are computed once per tree.
 
 from __future__ import annotations
 
+import posixpath
+import re
 import weakref
 from dataclasses import dataclass
 from functools import cached_property
@@ -128,8 +130,74 @@ class Analysis:
                         out.extend(Installed(call.manager, name, ins) for name in call.package_names)
         return out
 
+    @cached_property
+    def venv_copies(self) -> list[VenvCopy]:
+        """Every virtualenv a shipped stage copies from a (not shipped) stage that creates it."""
+        graph = self.graph
+        final = graph.final
+        if final is None:
+            return []
+        shipped = graph.ancestry(final)
+        out: list[VenvCopy] = []
+        for stage in shipped:
+            for ins in stage.instructions:
+                frm = ins.flag("from")
+                if ins.keyword != "COPY" or frm is None or not frm.value:
+                    continue
+                sd = ins.copy_sources_and_dest()
+                if sd is None or len(sd[0]) != 1:
+                    continue
+                source = graph.named(frm.value, before=stage)
+                venv = posixpath.normpath(sd[0][0]) if sd[0][0].startswith("/") else None
+                if source is None or source in shipped or venv is None or not _VENV_DIR_RE.fullmatch(posixpath.basename(venv)):
+                    continue
+                if self.scope.path(ins, sd[1]) != venv:
+                    continue
+                for run in source.instructions:
+                    made = _venv_made(run) if run.keyword == "RUN" else None
+                    if made is not None and made[0] == venv:
+                        out.append(VenvCopy(ins, source, venv, run, made[1]))
+                        break
+        return out
+
     def apt_installed(self, stage: Stage, *, chain: bool = True) -> frozenset[str]:
         return frozenset(i.name for i in self.installed(stage, chain=chain) if i.manager == "apt")
+
+
+@dataclass(frozen=True)
+class VenvCopy:
+    """A virtualenv a shipped stage copies (``COPY --from=builder /opt/venv /opt/venv``) from the stage that made it."""
+
+    copy: Instruction  # the COPY in the shipped stage
+    source: Stage  # the stage that creates the virtualenv (not itself shipped)
+    venv: str  # its directory
+    created: Instruction  # the RUN that creates it
+    tool: str  # "venv" (python -m venv, with pip), "venv-without-pip", "virtualenv", "uv" (uv venv: no pip)
+
+
+_VENV_DIR_RE = re.compile(r"\.?[\w.-]*venv")
+_PYTHON_RE = re.compile(r"python[0-9.]*")
+
+
+def _venv_made(ins: Instruction) -> tuple[str, str] | None:
+    """(directory, tool) of a virtualenv a RUN creates, or None."""
+    for cmd in runs.script(ins).commands.items:
+        name, args = cmd.name or "", cmd.args
+        if _PYTHON_RE.fullmatch(name) and args[:2] in (("-m", "venv"), ("-m", "virtualenv")):
+            target = next((a for a in args[2:] if not a.startswith("-")), None)
+            without = "--without-pip" in args or "--no-pip" in args
+            tool = "venv-without-pip" if without else ("venv" if args[1] == "venv" else "virtualenv")
+        elif name == "virtualenv":
+            target = next((a for a in args if not a.startswith("-")), None)
+            tool = "venv-without-pip" if "--no-pip" in args else "virtualenv"
+        elif name == "uv" and args[:1] == ("venv",):
+            target = next((a for a in args[1:] if not a.startswith("-")), ".venv")
+            tool = "uv"
+        else:
+            continue
+        if target is not None and target.startswith("/"):
+            return posixpath.normpath(target), tool
+    return None
 
 
 _CACHE: weakref.WeakKeyDictionary[Dockerfile, Analysis] = weakref.WeakKeyDictionary()

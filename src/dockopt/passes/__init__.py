@@ -9,13 +9,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from . import apt_no_recommends, deps_first, lean_venv, multi_stage, path_env, run_cleanup, run_merge, slim_base
+from . import (
+    apt_no_recommends,
+    deps_first,
+    lean_venv,
+    multi_stage,
+    path_env,
+    run_cleanup,
+    run_merge,
+    slim_base,
+    uv_installer,
+)
 from .base import Rule
 
 RULES: tuple[Rule, ...] = (
     deps_first.RULE,
     multi_stage.RULE,
     path_env.RULE,
+    uv_installer.RULE,
     lean_venv.RULE,
     slim_base.RULE,
     run_merge.RULE,

@@ -74,6 +74,7 @@ class Context:
 
     unsafe: bool = False
     layout: Literal["venv", "user"] = "venv"
+    installer: Literal["pip", "uv"] = "pip"  # --installer: what the builder installs with
     context_dir: Path | None = None
     changes: list[Change] = field(default_factory=list)
     skips: list[Skip] = field(default_factory=list)

@@ -19,33 +19,11 @@ import posixpath
 import re
 
 from ..model.analysis import Analysis
-from ..model.runs import script
 from ..style import Style
 from ..syntax import Dockerfile, Instruction, Stage
 from .base import Context, Rule
-from .path_env import copied_env_dir
 
-_PYTHON_RE = re.compile(r"python[0-9.]*")
 _UNINSTALL = "-m pip uninstall --yes pip wheel"
-
-
-def _venv_created(stage: Stage, venv: str) -> Instruction | None:
-    """The RUN of ``stage`` that creates a virtualenv with pip at ``venv``, if any."""
-    for ins in stage.instructions:
-        if ins.keyword != "RUN":
-            continue
-        for cmd in script(ins).commands.items:
-            name, args = cmd.name or "", cmd.args
-            made = None
-            if _PYTHON_RE.fullmatch(name) and args[:2] in (("-m", "venv"), ("-m", "virtualenv")):
-                if "--without-pip" in args or "--no-pip" in args:
-                    continue
-                made = next((a for a in args[2:] if not a.startswith("-")), None)
-            elif name == "virtualenv" and "--no-pip" not in args:
-                made = next((a for a in args if not a.startswith("-")), None)
-            if made is not None and posixpath.normpath(made) == venv:
-                return ins
-    return None
 
 
 def _already_lean(stage: Stage) -> bool:
@@ -85,38 +63,30 @@ def apply(doc: Dockerfile, ctx: Context) -> Dockerfile:
     if len(doc.stages) < 2:
         return doc
     model = ctx.model(doc)
-    graph = model.graph
-    final = doc.stages[-1]
-    shipped = graph.ancestry(final)
+    shipped = model.graph.ancestry(doc.stages[-1])
     out = doc
     done: set[int] = set()
-    for stage in shipped:
-        for ins in stage.instructions:
-            frm = ins.flag("from")
-            if ins.keyword != "COPY" or frm is None or not frm.value:
-                continue
-            workdir = model.scope.workdir(ins)
-            venv = copied_env_dir(ins, workdir if workdir.startswith("/") else None)
-            source = graph.named(frm.value, before=stage)
-            if venv is None or source is None or source.index in done or source in shipped:
-                continue
-            sd = ins.copy_sources_and_dest()
-            if sd is None or posixpath.normpath(sd[0][0]) != venv:
-                continue
-            created = _venv_created(source, venv)
-            if created is None or _already_lean(source) or not ctx.allowed(RULE, ins, created, source.from_instruction):
-                continue
-            user = _pip_user(model, shipped)
-            if user is not None:
-                ctx.skip(RULE, user, f"the image runs pip ({user.keyword} at line {user.line}), so {venv} keeps it")
-                continue
-            done.add(source.index)
-            last = source.instructions[-1] if source.instructions else source.from_instruction
-            style = Style.detect(doc)
-            lean = style.instruction("RUN", f"{venv}/bin/python {_UNINSTALL}")
-            out = out.insert_after(last, [lean])
-            where = ins if ins.line is not None else source.from_instruction  # a COPY another rule wrote has no line
-            ctx.change(RULE, where, f"{venv} is copied without pip and wheel: they are removed at the end of stage `{source.name or source.index}`, after every install")
+    for found in model.venv_copies:
+        source, venv, ins = found.source, found.venv, found.copy
+        if found.tool not in ("venv", "virtualenv") or source.index in done or _already_lean(source):
+            continue  # uv venv and --without-pip make no pip to remove
+        if not ctx.allowed(RULE, ins, found.created, source.from_instruction):
+            continue
+        user = _pip_user(model, shipped)
+        if user is not None:
+            ctx.skip(RULE, user, f"the image runs pip ({user.keyword} at line {user.line}), so {venv} keeps it")
+            continue
+        done.add(source.index)
+        last = source.instructions[-1] if source.instructions else source.from_instruction
+        lean = Style.detect(doc).instruction("RUN", f"{venv}/bin/python {_UNINSTALL}")
+        out = out.insert_after(last, [lean])
+        where = ins if ins.line is not None else source.from_instruction  # a COPY another rule wrote has no line
+        ctx.change(
+            RULE,
+            where,
+            f"{venv} is copied without pip and wheel: they are removed at the end of stage "
+            f"`{source.name or source.index}`, after every install",
+        )
     return out
 
 
