@@ -89,7 +89,7 @@ def test_stdin_filename_finds_the_config(invoke: Invoke, tmp_path: Path) -> None
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("selct = ['DO901']\n", "unknown key 'selct'; known keys: select, ignore, unsafe, layout, exclude"),
+        ("selct = ['DO901']\n", "unknown key 'selct'; known keys: select, ignore, unsafe, layout, installer, exclude"),
         ("unsafe = 'yes'\n", "unsafe must be true or false"),
         ("layout = 'conda'\n", "layout must be one of 'venv', 'user'"),
         ("select = 3\n", "select must be a list of strings"),
