@@ -12,7 +12,7 @@ changes how the final image runs, is dropped for the round with a skip.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -69,37 +69,64 @@ def rewrite(
     build_context = BuildContext(context_dir)  # read once for every rule and round
     result = RewriteResult(text, text)
     seen_changes: set[tuple[str, int | None, str]] = set()
+
+    def context() -> Context:
+        return Context(unsafe=unsafe, layout=layout, installer=installer, context_dir=context_dir, build_context=build_context)
+
     for _ in range(MAX_ROUNDS):
-        before = doc.to_source()
-        round_skips: list[Skip] = []
-        for rule in rules:
-            ctx = Context(
-                unsafe=unsafe, layout=layout, installer=installer, context_dir=context_dir, build_context=build_context
-            )
-            new = rule.apply(doc, ctx)
-            problems = guard(doc, new, rule) if new is not doc else []
-            if problems:
-                # The guard: a pass must not change how the image runs, and BuildKit
-                # must read the printed text as the instructions the pass meant. Drop
-                # this pass's work for the round and say why, instead of emitting it.
-                for problem in problems:
-                    ctx.skips.append(Skip(rule.id, None, f"not applied: {problem}", guard=True))
-                ctx.changes.clear()
-            else:
-                doc = new
-            _record(result.changes, seen_changes, ctx.changes)
-            round_skips.extend(ctx.skips)
-        after = doc.to_source()
+        start = doc
+        # The whole round is checked once; only when its text fails the guard is the round
+        # run again rule by rule, each rewrite checked, to drop just the rule at fault.
+        outcome = _round(start, rules, context, checked=False)
+        if outcome.doc is not start and _round_problem(start, outcome.doc):
+            outcome = _round(start, rules, context, checked=True)
+        doc = outcome.doc
+        _record(result.changes, seen_changes, outcome.changes)
         # Skips describe the final text: a skip from an earlier round may have
         # been resolved by a later one, so only the last round's are kept.
-        result.skips = _unique(round_skips)
-        if after == before:
+        result.skips = _unique(outcome.skips)
+        if doc is start or doc.to_source() == start.to_source():
             break
     result.text = doc.to_source()
     return result
 
 
-def guard(old: Dockerfile, new: Dockerfile, rule: Rule) -> list[str]:
+@dataclass
+class _Outcome:
+    doc: Dockerfile
+    changes: list[Change] = field(default_factory=list)
+    skips: list[Skip] = field(default_factory=list)
+
+
+def _round(doc: Dockerfile, rules: Sequence[Rule], context: Callable[[], Context], *, checked: bool) -> _Outcome:
+    """Every rule once, in order; with ``checked``, each rewrite goes through :func:`guard` on its own."""
+    out = _Outcome(doc)
+    for rule in rules:
+        ctx = context()
+        new = rule.apply(out.doc, ctx)
+        problems = guard(out.doc, new, rule) if checked and new is not out.doc else []
+        if problems:
+            # The guard: a pass must not change how the image runs, and BuildKit
+            # must read the printed text as the instructions the pass meant. Drop
+            # this pass's work for the round and say why, instead of emitting it.
+            ctx.skips.extend(Skip(rule.id, None, f"not applied: {problem}", guard=True) for problem in problems)
+            ctx.changes.clear()
+        else:
+            out.doc = new
+        out.changes.extend(ctx.changes)
+        out.skips.extend(ctx.skips)
+    return out
+
+
+def _round_problem(old: Dockerfile, new: Dockerfile) -> bool:
+    """Whether a round's result fails the guard (or does not parse): then each rule is checked alone."""
+    try:
+        return bool(guard(old, new, None))
+    except PassBug:
+        return True
+
+
+def guard(old: Dockerfile, new: Dockerfile, rule: Rule | None) -> list[str]:
     """Why ``new`` (a rule's rewrite of ``old``) must not be emitted; empty when it may.
 
     The text ``new`` prints is parsed again: it must parse (a rule that prints
@@ -111,7 +138,9 @@ def guard(old: Dockerfile, new: Dockerfile, rule: Rule) -> list[str]:
     try:
         printed = parse(text)
     except ParseError as exc:
-        raise PassBug(f"a rewrite produced text that does not parse ({exc}); nothing was written", rule=rule.id) from exc
+        raise PassBug(
+            f"a rewrite produced text that does not parse ({exc}); nothing was written", rule=rule.id if rule else None
+        ) from exc
     misread = reading.difference(new, printed)
     if misread is not None:
         return [f"BuildKit would read the rewritten file differently ({misread})"]

@@ -10,11 +10,15 @@ output back will give (one reason the pipeline is idempotent).
 from __future__ import annotations
 
 import json
+import weakref
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .syntax import Dockerfile, Instruction, Trivia, parse_instructions
+
+
+_DETECTED: weakref.WeakKeyDictionary[Dockerfile, Style] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,15 @@ class Style:
 
     @classmethod
     def detect(cls, doc: Dockerfile) -> Style:
+        """The style of ``doc`` (computed once per tree: every rule asks, every round)."""
+        found = _DETECTED.get(doc)
+        if found is None:
+            found = cls._detect(doc)
+            _DETECTED[doc] = found
+        return found
+
+    @classmethod
+    def _detect(cls, doc: Dockerfile) -> Style:
         upper = lower = 0
         indents: Counter[str] = Counter()
         for ins in doc.instructions:

@@ -19,6 +19,10 @@ class Record:
     _fields: tuple[str, ...] = ()
 
     def _set(self, **values: Any) -> None:
+        fields = getattr(self, "__dict__", None)
+        if fields is not None:  # a record without slots (Instruction, Dockerfile): one update, not a setattr each
+            fields.update(values)
+            return
         for name, value in values.items():
             object.__setattr__(self, name, value)
 
