@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 from .syntax import Dockerfile, Instruction, Trivia, parse_instructions
 
-
 _DETECTED: weakref.WeakKeyDictionary[Dockerfile, Style] = weakref.WeakKeyDictionary()
 
 
