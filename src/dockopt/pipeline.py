@@ -20,7 +20,7 @@ from typing import Literal
 from .model.context import BuildContext
 from .model.image import runtime_config
 from .passes import RULES, resolve
-from .passes.base import Change, Context, Rule, Skip
+from .passes.base import DEFAULT_LARGE_FILE_THRESHOLD, Change, Context, Rule, Skip
 from .syntax import Dockerfile, ParseError, parse, reading
 
 MAX_ROUNDS = 6
@@ -59,6 +59,8 @@ def rewrite(
     unsafe: bool = False,
     layout: Literal["venv", "user"] = "venv",
     context_dir: Path | None = None,
+    cache_mounts: bool = False,
+    large_file_threshold: int = DEFAULT_LARGE_FILE_THRESHOLD,
 ) -> RewriteResult:
     """Rewrite Dockerfile ``text``; raise ParseError if it is not a Dockerfile BuildKit reads."""
     doc = parse(text)
@@ -72,7 +74,14 @@ def rewrite(
         before = doc.to_source()
         round_skips: list[Skip] = []
         for rule in rules:
-            ctx = Context(unsafe=unsafe, layout=layout, context_dir=context_dir, build_context=build_context)
+            ctx = Context(
+                unsafe=unsafe,
+                layout=layout,
+                context_dir=context_dir,
+                build_context=build_context,
+                cache_mounts=cache_mounts,
+                large_file_threshold=large_file_threshold,
+            )
             new = rule.apply(doc, ctx)
             problems = guard(doc, new, rule) if new is not doc else []
             if problems:
@@ -134,8 +143,12 @@ def _record(into: list[Change], seen: set[tuple[str, int | None, str]], new: Seq
             into.append(item)
 
 
-def select_rules(select: Iterable[str] | None, ignore: Iterable[str]) -> list[Rule]:
-    """Rules in pipeline order, filtered by ids or names (``--select``/``--ignore``)."""
+def select_rules(select: Iterable[str] | None, ignore: Iterable[str], *, kind: str = "tree") -> list[Rule]:
+    """Rules of ``kind`` in pipeline order, filtered by ids or names (``--select``/``--ignore``).
+
+    ``tree`` rules are the passes this pipeline runs; ``context`` rules are
+    the steps the command line runs on the build context afterwards.
+    """
     chosen = list(RULES) if select is None else [r for r in RULES if r in set(resolve(select))]
     dropped = set(resolve(ignore))
-    return [r for r in chosen if r not in dropped]
+    return [r for r in chosen if r not in dropped and r.kind == kind]

@@ -3,13 +3,15 @@
 Order matters: dependencies are moved before the code while the file is
 still one stage, the split then moves them to a builder, the runtime stage is
 put on a slim base, and only then are RUN layers merged and cleaned up.
+Cache mounts (DO008) go on before run-cleanup, which leaves a RUN whose
+cache is mounted alone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from . import apt_no_recommends, deps_first, multi_stage, path_env, run_cleanup, run_merge, slim_base
+from . import apt_no_recommends, cache_mounts, deps_first, multi_stage, path_env, run_cleanup, run_merge, slim_base
 from .base import Rule
 
 RULES: tuple[Rule, ...] = (
@@ -18,6 +20,7 @@ RULES: tuple[Rule, ...] = (
     path_env.RULE,
     slim_base.RULE,
     run_merge.RULE,
+    cache_mounts.RULE,
     run_cleanup.RULE,
     apt_no_recommends.RULE,
 )
