@@ -173,6 +173,18 @@ def parse_cmd(ctx: click.Context, file: str, as_json: bool) -> None:
 # -- dockopt rewrite ---------------------------------------------------------------------------------
 
 
+def _size(value: str | None) -> int | None:
+    """``--large-file-threshold 150MB`` in bytes; a bad size is a usage error (exit 2)."""
+    if value is None:
+        return None
+    from .config import ConfigError, parse_size
+
+    try:
+        return parse_size(value, "--large-file-threshold")
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc).removeprefix("--large-file-threshold "), param_hint="--large-file-threshold") from None
+
+
 def _split_rules(values: Sequence[str]) -> tuple[str, ...] | None:
     """``--select a,b --select c`` → (a, b, c); None when the flag was not given."""
     if not values:
@@ -211,6 +223,17 @@ def _split_rules(values: Sequence[str]) -> tuple[str, ...] | None:
     help="The build context (default: each Dockerfile's folder; none for stdin without --stdin-filename).",
 )
 @click.option(
+    "--cache-mounts/--no-cache-mounts",
+    default=None,
+    help="BuildKit cache mounts for pip, uv and apt downloads instead of --no-cache-dir (DO008; needs BuildKit).",
+)
+@click.option(
+    "--large-file-threshold",
+    metavar="SIZE",
+    callback=lambda _ctx, _param, value: _size(value),
+    help="Report files a COPY/ADD brings into the image from this size (DO009; default 100MB).",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["text", "json", "sarif"]),
@@ -246,6 +269,8 @@ def rewrite_cmd(
     unsafe: bool | None,
     layout: str | None,
     context_dir: Path | None,
+    cache_mounts: bool | None,
+    large_file_threshold: int | None,
     fmt: str,
     color: bool | None,
     quiet: bool,
@@ -304,7 +329,16 @@ def rewrite_cmd(
     try:
         resolver = Resolver(explicit=config_path, isolated=isolated)
         jobs, notes = _plan(
-            paths, stdin_filename, resolver, _split_rules(select), _split_rules(ignore), unsafe, layout, context_dir
+            paths,
+            stdin_filename,
+            resolver,
+            _split_rules(select),
+            _split_rules(ignore),
+            unsafe,
+            layout,
+            context_dir,
+            cache_mounts=cache_mounts,
+            large_file_threshold=large_file_threshold,
         )
     except ConfigError as exc:
         _fail(str(exc))
@@ -360,6 +394,9 @@ def _plan(
     unsafe: bool | None,
     layout: str | None,
     context_dir: Path | None,
+    *,
+    cache_mounts: bool | None = None,
+    large_file_threshold: int | None = None,
 ) -> tuple[list[_Job], list[str]]:
     """Every file to process with its settings; config errors surface here, before any file is touched."""
     from .fileio import find_dockerfiles
@@ -367,7 +404,15 @@ def _plan(
 
     if context_dir is not None:
         context_dir = Path(os.path.abspath(context_dir))
-    settings = Settings(resolver, select=select, ignore=ignore, unsafe=unsafe, layout=layout).for_folder
+    settings = Settings(
+        resolver,
+        select=select,
+        ignore=ignore,
+        unsafe=unsafe,
+        layout=layout,
+        cache_mounts=cache_mounts,
+        large_file_threshold=large_file_threshold,
+    ).for_folder
 
     if list(paths) == ["-"]:
         named = Path(stdin_filename) if stdin_filename else None

@@ -51,9 +51,12 @@ class Settings:
         ignore: Sequence[str] | None = None,
         unsafe: bool | None = None,
         layout: str | None = None,
+        cache_mounts: bool | None = None,
+        large_file_threshold: int | None = None,
     ) -> None:
         self.resolver = resolver
         self._select, self._ignore, self._unsafe, self._layout = select, ignore, unsafe, layout
+        self._cache_mounts, self._large_file_threshold = cache_mounts, large_file_threshold
         self._checked: set[tuple[tuple[str, ...] | None, tuple[str, ...]]] = set()
 
     def for_folder(self, folder: Path) -> Config:
@@ -62,7 +65,14 @@ class Settings:
 
     def apply(self, config: Config) -> Config:
         """The flags on top of a config found some other way (e.g. in a commit)."""
-        cfg = config.override(select=self._select, ignore=self._ignore, unsafe=self._unsafe, layout=self._layout)
+        cfg = config.override(
+            select=self._select,
+            ignore=self._ignore,
+            unsafe=self._unsafe,
+            layout=self._layout,
+            cache_mounts=self._cache_mounts,
+            large_file_threshold=self._large_file_threshold,
+        )
         if (cfg.select, cfg.ignore) not in self._checked:
             cfg.check_rules()
             self._checked.add((cfg.select, cfg.ignore))
@@ -94,14 +104,7 @@ def rewrite_bytes(job: Job, original: bytes, *, debug: bool = False) -> tuple[Fi
     report = FileReport(job.display, config=cfg.path)
     text = decode(original)
     try:
-        result = rewrite(
-            text,
-            select=cfg.select,
-            ignore=cfg.ignore,
-            unsafe=cfg.unsafe,
-            layout=cfg.layout,
-            context_dir=job.context_dir,
-        )
+        result = rewrite(text, context_dir=job.context_dir, **cfg.rewrite_options())
     except ParseError as exc:
         detail = printable(exc.format(job.display))
         report.error = ReportedError("parse", exc.message, detail=detail, line=exc.line, column=exc.column)
@@ -203,7 +206,7 @@ def blame(exc: BaseException, text: str, job: Job) -> str | None:
             if r.safety != "safe" and not cfg.unsafe:
                 continue
             try:
-                rewrite(text, select=[r.id], unsafe=cfg.unsafe, layout=cfg.layout, context_dir=job.context_dir)
+                rewrite(text, context_dir=job.context_dir, **{**cfg.rewrite_options(), "select": [r.id], "ignore": ()})
             except Exception:
                 return r.id
     return None

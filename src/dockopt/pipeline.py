@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from .config import DEFAULT_LARGE_FILE_THRESHOLD
 from .model.context import BuildContext
 from .model.image import runtime_config
 from .passes import RULES, resolve
-from .passes.base import DEFAULT_LARGE_FILE_THRESHOLD, Change, Context, Rule, Skip
+from .passes.base import Change, Context, Rule, Skip
 from .syntax import Dockerfile, ParseError, parse, reading
 
 MAX_ROUNDS = 6

@@ -11,7 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from . import apt_no_recommends, cache_mounts, deps_first, multi_stage, path_env, run_cleanup, run_merge, slim_base
+from . import (
+    apt_no_recommends,
+    cache_mounts,
+    deps_first,
+    large_files,
+    multi_stage,
+    path_env,
+    run_cleanup,
+    run_merge,
+    slim_base,
+)
 from .base import Rule
 
 RULES: tuple[Rule, ...] = (
@@ -23,6 +33,7 @@ RULES: tuple[Rule, ...] = (
     cache_mounts.RULE,
     run_cleanup.RULE,
     apt_no_recommends.RULE,
+    large_files.RULE,
 )
 
 _BY_KEY = {key: rule for rule in RULES for key in (rule.id, rule.id.lower(), rule.name)}

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from ..config import DEFAULT_LARGE_FILE_THRESHOLD
 from ..model.analysis import Analysis, analyse
 from ..model.context import BuildContext
 from ..syntax import Dockerfile, Instruction
@@ -25,9 +26,6 @@ Safety = Literal["safe", "unsafe"]
 #: command line runs on the build context after the rewrite (it never edits the
 #: Dockerfile; see passes/dockerignore.py).
 RuleKind = Literal["tree", "context"]
-
-#: Files this big (bytes) or bigger are reported by DO009 large-files unless told otherwise.
-DEFAULT_LARGE_FILE_THRESHOLD = 100_000_000
 
 
 class Decline(Exception):
