@@ -358,8 +358,9 @@ def rewrite_cmd(
 
     reports: list[FileReport] = []
     worst = EXIT_OK
+    claims: set[str] = set()  # build contexts whose new .dockerignore one of the files already planned
     for job in jobs:
-        report, original, new = _process(job, mode, debug)
+        report, original, new = _process(job, mode, debug, claims)
         reports.append(report)
         worst = max(worst, _exit_code(report, mode))
         if fmt == "text":
@@ -453,17 +454,17 @@ def _display(path: Path) -> str:
     return text[2:] if text.startswith("./") else text
 
 
-def _process(job: _Job, mode: str, debug: bool) -> tuple[FileReport, bytes, str | None]:
+def _process(job: _Job, mode: str, debug: bool, claims: set[str]) -> tuple[FileReport, bytes, str | None]:
     """Read, rewrite and (with --write) write one file; every failure becomes the report's error."""
     from .filejob import process
 
-    return process(job, mode, debug)
+    return process(job, mode, debug, claims=claims)
 
 
 def _exit_code(report: FileReport, mode: str) -> int:
     if report.error is not None:
         return EXIT_ERROR
-    if report.changed and mode in ("diff", "check"):
+    if report.pending and mode in ("diff", "check"):
         return EXIT_CHANGES
     return EXIT_OK
 

@@ -15,6 +15,7 @@ from . import (
     apt_no_recommends,
     cache_mounts,
     deps_first,
+    dockerignore,
     large_files,
     multi_stage,
     path_env,
@@ -34,6 +35,7 @@ RULES: tuple[Rule, ...] = (
     run_cleanup.RULE,
     apt_no_recommends.RULE,
     large_files.RULE,
+    dockerignore.RULE,  # kind "context": run by the command line after the rewrite, not by the pipeline
 )
 
 _BY_KEY = {key: rule for rule in RULES for key in (rule.id, rule.id.lower(), rule.name)}
