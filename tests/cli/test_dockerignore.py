@@ -233,3 +233,37 @@ def test_json_and_sarif_carry_the_new_file(app: Path) -> None:
     run = sarif["runs"][0]
     assert any(r["id"] == "DO010" for r in run["tool"]["driver"]["rules"])
     assert any(r["ruleId"] == "DO010" for r in run["results"])
+
+
+def test_plan_is_linear_in_the_context_size(tmp_path: Path) -> None:
+    """No quadratic corner: a context four times as big costs less than eight times as much (CPU time)."""
+    import time
+
+    from dockopt.model.context import BuildContext
+    from dockopt.syntax import parse
+
+    def make(n: int) -> Path:
+        root = tmp_path / f"ctx{n}"
+        for d in range(n // 50):
+            cache = root / f"pkg{d}" / "__pycache__"
+            cache.mkdir(parents=True)
+            for f in range(25):
+                (root / f"pkg{d}" / f"m{f}.py").write_text("")
+                (cache / f"m{f}.pyc").write_text("")
+        (root / "requirements.txt").write_text("flask\n")
+        return root
+
+    doc = parse("FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n")
+
+    def cpu(root: Path) -> float:
+        best = float("inf")
+        for _ in range(3):
+            start = time.process_time()
+            dockerignore.plan(doc, BuildContext(root))
+            best = min(best, time.process_time() - start)
+        return best
+
+    small, large = make(2000), make(8000)
+    cpu(small)
+    ratio = cpu(large) / max(cpu(small), 1e-6)
+    assert ratio < 8, ratio

@@ -24,7 +24,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..model.analysis import Analysis, analyse
-from ..model.context import BuildContext, DockerIgnore, Inventory
+from ..model.context import BuildContext, DockerIgnore, Inventory, glob_regex
 from ..model.runs import uses
 from ..syntax import Dockerfile, Instruction
 from .base import Change, Rule, Skip
@@ -114,7 +114,9 @@ def _shown_instruction(ins: Instruction) -> str:
     return f"`{text}`" if len(text) <= 60 else f"`{text[:57]}...`"
 
 
-def _conflict(candidate: Candidate, sources: list[_Source], model: Analysis, inventory: Inventory) -> str | None:
+def _conflict(
+    candidate: Candidate, sources: list[_Source], model: Analysis, inventory: Inventory, memo: Present
+) -> str | None:
     """Why ``candidate`` must stay out of .dockerignore: what in the Dockerfile reads what it would exclude.
 
     A COPY/ADD or bind mount naming a path the pattern excludes (or a parent of
@@ -131,7 +133,7 @@ def _conflict(candidate: Candidate, sources: list[_Source], model: Analysis, inv
         if named:
             return f"{_shown_instruction(s.ins)} {s.verb} `{s.path}`"
     name = candidate.name
-    if name is not None and _present(candidate, inventory)[0]:
+    if name is not None and _present(candidate, inventory, memo)[0]:
         for ins in model.doc.instructions:
             if ins.keyword != "RUN":
                 continue
@@ -183,13 +185,68 @@ def _python_project(model: Analysis, context: BuildContext) -> bool:
 # -- the plan ----------------------------------------------------------------------------------------------
 
 
-def _present(candidate: Candidate, inventory: Inventory) -> tuple[list[str], int]:
+class Present:
+    """What the context holds that each pattern would exclude, and its size; computed once per pattern.
+
+    The paths are walked folders-first (sorted by components), so once a folder
+    matches, what it holds is counted without matching: one pass per pattern.
+    A pattern is matched against the path itself only (its folders were
+    visited before it), by the cheapest test that is exact: equality for a
+    literal path, the last component for ``**/name``, else the full matcher.
+    """
+
+    def __init__(self, inventory: Inventory) -> None:
+        self.inventory = inventory
+        self._paths: list[str] | None = None
+        self._found: dict[str, tuple[list[str], int]] = {}
+
+    @property
+    def paths(self) -> list[str]:
+        if self._paths is None:
+            self._paths = sorted((*self.inventory.dirs, *self.inventory.files), key=lambda p: p.split("/"))
+        return self._paths
+
+    def __call__(self, pattern: str) -> tuple[list[str], int]:
+        found = self._found.get(pattern)
+        if found is None:
+            found = self._scan(pattern)
+            self._found[pattern] = found
+        return found
+
+    def _scan(self, pattern: str) -> tuple[list[str], int]:
+        files = self.inventory.files
+        if not any(c in pattern for c in "*?[\\"):
+            rel = posixpath.normpath(pattern.lstrip("/"))
+            if rel in files:
+                return [rel], files[rel]
+            return ([rel], self.inventory.size_of(rel)) if rel in self.inventory.dirs else ([], 0)
+        bare = pattern.removeprefix("**/")
+        if bare != pattern and "/" not in bare and "**" not in bare:
+            regex = glob_regex(bare)
+
+            def hit(path: str) -> bool:
+                return regex.match(path.rsplit("/", 1)[-1]) is not None
+
+        else:
+            full = glob_regex(pattern)
+
+            def hit(path: str) -> bool:
+                return full.match(path) is not None
+
+        top: list[str] = []
+        size = 0
+        for path in self.paths:
+            if top and path.startswith(top[-1] + "/"):
+                size += files.get(path, 0)
+            elif hit(path):
+                top.append(path)
+                size += files.get(path, 0)
+        return top, size
+
+
+def _present(candidate: Candidate, inventory: Inventory, memo: Present) -> tuple[list[str], int]:
     """What the context holds (and sends) that ``candidate`` would exclude, and its size."""
-    ignore = DockerIgnore(candidate.pattern)
-    hits = sorted(p for p in (*inventory.dirs, *inventory.files) if ignore.ignored(p))
-    top = [p for p in hits if not any(p.startswith(h + "/") for h in hits if h != p)]
-    size = sum(size for p, size in inventory.files.items() if ignore.ignored(p))
-    return top, size
+    return memo(candidate.pattern)
 
 
 def plan(doc: Dockerfile, context: BuildContext, *, dockerfile: Path | None = None, shown: str = NAME) -> Plan:
@@ -222,10 +279,11 @@ def plan(doc: Dockerfile, context: BuildContext, *, dockerfile: Path | None = No
     inventory = context.inventory
     assert inventory is not None  # the root is a folder
 
+    memo = Present(inventory)
     chosen: list[Candidate] = []
     secrets: list[tuple[Candidate, _Source]] = []
     for candidate in candidates():
-        problem = _conflict(candidate, sources, model, inventory)
+        problem = _conflict(candidate, sources, model, inventory, memo)
         if problem is None and candidate.check == "git":
             problem = _git_problem(model, context)
         elif problem is None and candidate.check == "venv":
@@ -239,7 +297,7 @@ def plan(doc: Dockerfile, context: BuildContext, *, dockerfile: Path | None = No
             out.skips.append(Skip(RULE.id, None, f"`{candidate.pattern}` left out of {NAME}: {problem}", False))
             continue
         chosen.append(candidate)
-    own_files = _own_files(dockerfile, context, sources, model, inventory)
+    own_files = _own_files(dockerfile, context, sources, model, inventory, memo)
 
     for candidate, copied in secrets:
         out.skips.append(
@@ -258,14 +316,14 @@ def plan(doc: Dockerfile, context: BuildContext, *, dockerfile: Path | None = No
         out.entries = [c.pattern for c in chosen] + own_files
         out.content = _text(chosen, own_files)
         listed = ", ".join(out.entries[:6]) + (", ..." if len(out.entries) > 6 else "")
-        sent = sum(_present(c, inventory)[1] for c in chosen)
+        sent = sum(_present(c, inventory, memo)[1] for c in chosen)
         saved = f"; it keeps {size_text(sent)} out of the build context" if sent else ""
         out.changes.append(Change(RULE.id, None, f"new {shown} with {len(out.entries)} entries ({listed}){saved}"))
         return out
 
     missing = []
     for candidate in chosen:
-        hits, size = _present(candidate, inventory)
+        hits, size = _present(candidate, inventory, memo)
         if hits == [candidate.pattern]:
             missing.append(f"`{candidate.pattern}` ({size_text(size)})")
         elif hits:
@@ -281,14 +339,19 @@ def plan(doc: Dockerfile, context: BuildContext, *, dockerfile: Path | None = No
 
 
 def _own_files(
-    dockerfile: Path | None, context: BuildContext, sources: list[_Source], model: Analysis, inventory: Inventory
+    dockerfile: Path | None,
+    context: BuildContext,
+    sources: list[_Source],
+    model: Analysis,
+    inventory: Inventory,
+    memo: Present,
 ) -> list[str]:
     """The Dockerfile (when it is in the context) and .dockerignore: the build never needs them as files."""
     assert context.root is not None
     names = [NAME]
     if dockerfile is not None and Path(dockerfile).resolve().is_relative_to(context.root.resolve()):
         names.insert(0, Path(dockerfile).resolve().relative_to(context.root.resolve()).as_posix())
-    return [n for n in names if _conflict(Candidate(n, ""), sources, model, inventory) is None]
+    return [n for n in names if _conflict(Candidate(n, ""), sources, model, inventory, memo) is None]
 
 
 _HEADER = (
