@@ -509,6 +509,8 @@ def rules_cmd(fmt: str) -> None:
                 "id": r.id,
                 "name": r.name,
                 "safety": r.safety,
+                "kind": r.kind,
+                "option": r.option or None,
                 "title": r.title,
                 "why": r.why,
                 "notes": r.notes,
