@@ -172,6 +172,18 @@ def parse_cmd(ctx: click.Context, file: str, as_json: bool) -> None:
 # -- dockopt rewrite ---------------------------------------------------------------------------------
 
 
+def _size(value: str | None) -> int | None:
+    """``--large-file-threshold 150MB`` in bytes; a bad size is a usage error (exit 2)."""
+    if value is None:
+        return None
+    from .config import ConfigError, parse_size
+
+    try:
+        return parse_size(value, "--large-file-threshold")
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc).removeprefix("--large-file-threshold "), param_hint="--large-file-threshold") from None
+
+
 def _split_rules(values: Sequence[str]) -> tuple[str, ...] | None:
     """``--select a,b --select c`` → (a, b, c); None when the flag was not given."""
     if not values:
@@ -216,6 +228,17 @@ def _split_rules(values: Sequence[str]) -> tuple[str, ...] | None:
     help="The build context (default: each Dockerfile's folder; none for stdin without --stdin-filename).",
 )
 @click.option(
+    "--cache-mounts/--no-cache-mounts",
+    default=None,
+    help="BuildKit cache mounts for pip, uv and apt downloads instead of --no-cache-dir (DO008; needs BuildKit).",
+)
+@click.option(
+    "--large-file-threshold",
+    metavar="SIZE",
+    callback=lambda _ctx, _param, value: _size(value),
+    help="Report files a COPY/ADD brings into the image from this size (DO009; default 100MB).",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["text", "json", "sarif", "github"]),
@@ -253,6 +276,8 @@ def rewrite_cmd(
     layout: str | None,
     installer: str | None,
     context_dir: Path | None,
+    cache_mounts: bool | None,
+    large_file_threshold: int | None,
     fmt: str,
     color: bool | None,
     quiet: bool,
@@ -321,6 +346,8 @@ def rewrite_cmd(
             layout,
             installer,
             context_dir,
+            cache_mounts=cache_mounts,
+            large_file_threshold=large_file_threshold,
         )
     except ConfigError as exc:
         _fail(str(exc))
@@ -340,8 +367,9 @@ def rewrite_cmd(
 
     reports: list[FileReport] = []
     worst = EXIT_OK
+    claims: set[str] = set()  # build contexts whose new .dockerignore one of the files already planned
     for job in jobs:
-        report, original, new = _process(job, mode, debug)
+        report, original, new = _process(job, mode, debug, claims)
         reports.append(report)
         worst = max(worst, _exit_code(report, mode))
         if fmt == "text":
@@ -381,6 +409,9 @@ def _plan(
     layout: str | None,
     installer: str | None,
     context_dir: Path | None,
+    *,
+    cache_mounts: bool | None = None,
+    large_file_threshold: int | None = None,
 ) -> tuple[list[Job], list[str]]:
     """Every file to process with its settings; config errors surface here, before any file is touched."""
     from .fileio import find_dockerfiles
@@ -389,7 +420,14 @@ def _plan(
     if context_dir is not None:
         context_dir = Path(os.path.abspath(context_dir))
     settings = Settings(
-        resolver, select=select, ignore=ignore, unsafe=unsafe, layout=layout, installer=installer
+        resolver,
+        select=select,
+        ignore=ignore,
+        unsafe=unsafe,
+        layout=layout,
+        installer=installer,
+        cache_mounts=cache_mounts,
+        large_file_threshold=large_file_threshold,
     ).for_folder
 
     if list(paths) == ["-"]:
@@ -426,17 +464,17 @@ def _display(path: Path) -> str:
     return text[2:] if text.startswith("./") else text
 
 
-def _process(job: Job, mode: str, debug: bool) -> tuple[FileReport, bytes, str | None]:
+def _process(job: Job, mode: str, debug: bool, claims: set[str]) -> tuple[FileReport, bytes, str | None]:
     """Read, rewrite and (with --write) write one file; every failure becomes the report's error."""
     from .filejob import process
 
-    return process(job, mode, debug)
+    return process(job, mode, debug, claims=claims)
 
 
 def _exit_code(report: FileReport, mode: str) -> int:
     if report.error is not None:
         return EXIT_ERROR
-    if report.changed and mode in ("diff", "check"):
+    if report.pending and mode in ("diff", "check"):
         return EXIT_CHANGES
     return EXIT_OK
 
@@ -481,6 +519,8 @@ def rules_cmd(fmt: str) -> None:
                 "id": r.id,
                 "name": r.name,
                 "safety": r.safety,
+                "kind": r.kind,
+                "option": r.option or None,
                 "title": r.title,
                 "why": r.why,
                 "notes": r.notes,

@@ -10,13 +10,16 @@ value from the file.
 
 Keys: ``select`` and ``ignore`` (rule ids or names), ``unsafe`` (bool),
 ``layout`` (``"venv"`` or ``"user"``), ``installer`` (``"pip"`` or ``"uv"``), ``exclude`` (globs, see
-:func:`dockopt.fileio.excluded`). Anything else is an error: a typo in a
-config file must not silently turn a setting off.
+:func:`dockopt.fileio.excluded`), ``cache_mounts`` (bool, DO008),
+``large_file_threshold`` (bytes, or a size such as ``"100MB"``, DO009).
+Anything else is an error: a typo in a config file must not silently turn a
+setting off.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -24,7 +27,9 @@ from typing import Any, Literal, cast
 
 CONFIG_NAME = ".dockopt.toml"
 PYPROJECT = "pyproject.toml"
-KEYS = ("select", "ignore", "unsafe", "layout", "installer", "exclude")
+KEYS = ("select", "ignore", "unsafe", "layout", "installer", "exclude", "cache_mounts", "large_file_threshold")
+#: DO009 large-files reports files from this size (bytes): 100 MB, as docker prints sizes.
+DEFAULT_LARGE_FILE_THRESHOLD = 100_000_000
 LAYOUTS = ("venv", "user")
 INSTALLERS = ("pip", "uv")
 
@@ -46,6 +51,8 @@ class Config:
     layout: Layout = "venv"
     installer: Installer = "pip"
     exclude: tuple[str, ...] = ()
+    cache_mounts: bool = False
+    large_file_threshold: int = DEFAULT_LARGE_FILE_THRESHOLD
     path: Path | None = None  # the config file, None when there is none
     sources: dict[str, str] = field(default_factory=dict, compare=False)  # key -> where the value came from
 
@@ -62,6 +69,8 @@ class Config:
         unsafe: bool | None = None,
         layout: str | None = None,
         installer: str | None = None,
+        cache_mounts: bool | None = None,
+        large_file_threshold: int | None = None,
     ) -> Config:
         """The command line's values on top of the file's (a given flag replaces the setting)."""
         changes: dict[str, Any] = {}
@@ -78,7 +87,23 @@ class Config:
             changes["layout"] = _layout(layout, "--layout")
         if installer is not None:
             changes["installer"] = _installer(installer, "--installer")
+        if cache_mounts is not None:
+            changes["cache_mounts"] = cache_mounts
+        if large_file_threshold is not None:
+            changes["large_file_threshold"] = large_file_threshold
         return replace(self, sources=sources, **changes)
+
+    def rewrite_options(self) -> dict[str, Any]:
+        """The keyword arguments of :func:`dockopt.pipeline.rewrite` these settings give."""
+        return {
+            "select": self.select,
+            "ignore": self.ignore,
+            "unsafe": self.unsafe,
+            "layout": self.layout,
+            "installer": self.installer,
+            "cache_mounts": self.cache_mounts,
+            "large_file_threshold": self.large_file_threshold,
+        }
 
     def check_rules(self) -> None:
         """Raise ConfigError naming the file or flag when ``select``/``ignore`` names an unknown rule."""
@@ -209,6 +234,12 @@ def _from_table(table: dict[str, Any], where: str, path: Path) -> Config:
         values["layout"] = _layout(table["layout"], f"{where}: layout")
     if "installer" in table:
         values["installer"] = _installer(table["installer"], f"{where}: installer")
+    if "cache_mounts" in table:
+        if not isinstance(table["cache_mounts"], bool):
+            raise ConfigError(f"{where}: cache_mounts must be true or false, not {table['cache_mounts']!r}")
+        values["cache_mounts"] = table["cache_mounts"]
+    if "large_file_threshold" in table:
+        values["large_file_threshold"] = parse_size(table["large_file_threshold"], f"{where}: large_file_threshold")
     return Config(path=path, sources=sources, **values)
 
 
@@ -233,3 +264,28 @@ def _layout(value: object, where: str) -> Layout:
     if value not in LAYOUTS:
         raise ConfigError(f"{where} must be one of {', '.join(repr(x) for x in LAYOUTS)}, not {value!r}")
     return cast(Layout, value)
+
+
+_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kKmMgGtT]i?)?[bB]?\s*$")
+_UNITS = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12, "ki": 2**10, "mi": 2**20, "gi": 2**30, "ti": 2**40}
+
+
+def parse_size(value: object, where: str) -> int:
+    """Bytes from ``150000000``, ``"150MB"``, ``"1.5 GB"`` or ``"100MiB"`` (k/M/G/T are powers of 1000).
+
+    Ten lines rather than a dependency: the command line parses this on
+    every run and start-up time matters.
+    """
+    if isinstance(value, bool):
+        raise ConfigError(f"{where} must be a size such as 100MB, not {value!r}")
+    if isinstance(value, int):
+        if value < 1:
+            raise ConfigError(f"{where} must be at least 1 byte, not {value!r}")
+        return value
+    m = _SIZE_RE.match(value) if isinstance(value, str) else None
+    if m is None:
+        raise ConfigError(f"{where} must be a size such as 100MB, 1.5GB or 200MiB, not {value!r}")
+    size = int(float(m.group(1)) * _UNITS[(m.group(2) or "").lower()])
+    if size < 1:
+        raise ConfigError(f"{where} must be at least 1 byte, not {value!r}")
+    return size

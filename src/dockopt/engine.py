@@ -358,14 +358,22 @@ class Engine:
         self._run(["image", "rm", "-f", tag], check=False)
 
     # -- containers ------------------------------------------------------
-    def run(self, tag: str, args: Sequence[str] = (), timeout: float = RUN_TIMEOUT) -> RunResult:
-        """``docker run --rm tag *args`` and capture its output.
+    def run(
+        self,
+        tag: str,
+        args: Sequence[str] = (),
+        timeout: float = RUN_TIMEOUT,
+        volumes: Sequence[tuple[Path, str]] = (),
+    ) -> RunResult:
+        """``docker run --rm [-v HOST:CONTAINER:ro ...] tag *args`` and capture its output.
 
         The container gets a known name so that on timeout it can be killed
         and removed (killing the client alone would leave it running).
+        ``volumes`` are read-only bind mounts (host paths made absolute).
         """
         name = f"dockopt-run-{uuid.uuid4().hex[:12]}"
-        cmd = [self.docker, "run", "--rm", "--name", name, tag, *args]
+        mounts = [f"--volume={Path(host).resolve()}:{container}:ro" for host, container in volumes]
+        cmd = [self.docker, "run", "--rm", "--name", name, *mounts, tag, *args]
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=_env(), check=False)
         except subprocess.TimeoutExpired as exc:

@@ -81,6 +81,59 @@ def write_new_atomic(path: Path, data: bytes) -> None:
     _replace(path, target, data, stat.S_IMODE(st.st_mode), (st.st_uid, st.st_gid))
 
 
+def create_new_atomic(path: Path, data: bytes) -> None:
+    """Create ``path`` holding ``data`` only if nothing is there, atomically: never overwrites, never half-written.
+
+    The data goes to a temporary file beside it first, which is then
+    hard-linked to ``path`` (``link`` fails if ``path`` exists, where a rename
+    would replace it). On a filesystem without hard links the file is opened
+    with O_EXCL and written; a failure removes what was written.
+    """
+    import tempfile
+
+    umask = os.umask(0)
+    os.umask(umask)
+    fd, tmp_name = -1, ""
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".dockopt.tmp", dir=path.parent)
+        with os.fdopen(fd, "wb") as tmp:
+            fd = -1
+            tmp.write(data)
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        os.chmod(tmp_name, 0o666 & ~umask)
+        try:
+            os.link(tmp_name, path)
+        except FileExistsError:
+            raise
+        except OSError:
+            _create_exclusive(path, data, 0o666 & ~umask)
+        _fsync_dir(path.parent)
+    except FileExistsError:
+        raise FileError(f"{path}: already exists; not overwritten") from None
+    except OSError as exc:
+        raise FileError(f"{path}: cannot create ({exc.strerror or exc})") from None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+        if tmp_name:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+
+
+def _create_exclusive(path: Path, data: bytes, mode: int) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        raise
+
+
 def _replace(path: Path, target: Path, data: bytes, mode: int, owner: tuple[int, int] | None) -> None:
     """Write ``data`` to a temporary file beside ``target``, fsync it, give it ``mode``, rename it over ``target``."""
     import tempfile

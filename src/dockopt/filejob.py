@@ -54,10 +54,13 @@ class Settings:
         ignore: Sequence[str] | None = None,
         unsafe: bool | None = None,
         layout: str | None = None,
+        cache_mounts: bool | None = None,
+        large_file_threshold: int | None = None,
         installer: str | None = None,
     ) -> None:
         self.resolver = resolver
         self._select, self._ignore, self._unsafe, self._layout = select, ignore, unsafe, layout
+        self._cache_mounts, self._large_file_threshold = cache_mounts, large_file_threshold
         self._installer = installer
         self._checked: set[tuple[tuple[str, ...] | None, tuple[str, ...]]] = set()
 
@@ -68,7 +71,13 @@ class Settings:
     def apply(self, config: Config) -> Config:
         """The flags on top of a config found some other way (e.g. in a commit)."""
         cfg = config.override(
-            select=self._select, ignore=self._ignore, unsafe=self._unsafe, layout=self._layout, installer=self._installer
+            select=self._select,
+            ignore=self._ignore,
+            unsafe=self._unsafe,
+            layout=self._layout,
+            installer=self._installer,
+            cache_mounts=self._cache_mounts,
+            large_file_threshold=self._large_file_threshold,
         )
         if (cfg.select, cfg.ignore) not in self._checked:
             cfg.check_rules()
@@ -119,15 +128,10 @@ def rewrite_text(
     cfg = job.config
     report = FileReport(job.display, config=cfg.path)
     try:
-        result = rewrite(
-            text,
-            select=cfg.select if select is None else select,
-            ignore=cfg.ignore,
-            unsafe=cfg.unsafe,
-            layout=cfg.layout,
-            installer=cfg.installer,
-            context_dir=job.context_dir,
-        )
+        options = cfg.rewrite_options()
+        if select is not None:
+            options["select"] = select
+        result = rewrite(text, context_dir=job.context_dir, **options)
     except ParseError as exc:
         detail = printable(exc.format(job.display))
         report.error = ReportedError("parse", exc.message, detail=detail, line=exc.line, column=exc.column)
@@ -184,8 +188,15 @@ def write(job: Job, report: FileReport, original: bytes, new: str) -> None:
     report.written = True
 
 
-def process(job: Job, mode: str, debug: bool) -> tuple[FileReport, bytes, str | None]:
-    """Read, rewrite and (with mode ``write``) write one file or stdin; every failure becomes the report's error."""
+def process(
+    job: Job, mode: str, debug: bool, *, claims: set[str] | None = None
+) -> tuple[FileReport, bytes, str | None]:
+    """Read, rewrite and (with mode ``write``) write one file or stdin; every failure becomes the report's error.
+
+    Then the build-context step (DO010, :func:`context_step`) for a file on
+    disk; ``claims`` are the contexts whose new .dockerignore an earlier file
+    of the same run already planned.
+    """
     from .fileio import FileError, read_bytes, read_stdin
     from .report import FileError as ReportedError
     from .report import FileReport
@@ -205,7 +216,77 @@ def process(job: Job, mode: str, debug: bool) -> tuple[FileReport, bytes, str | 
     report, new = rewrite_bytes(job, original, debug=debug)
     if new is not None and mode == "write" and job.path is not None:
         write(job, report, original, new)
+    if job.path is not None and report.error is None and not report.skipped_file:
+        from .fileio import decode
+
+        context_step(job, report, new if new is not None else decode(original), mode, claims)
     return report, original, new
+
+
+def context_step(job: Job, report: FileReport, text: str, mode: str, claims: set[str] | None = None) -> None:
+    """DO010 on the build context of the (rewritten) ``text``: a new .dockerignore or the entries one lacks.
+
+    Runs after the rewrite and never feeds back into it. The new file goes
+    into the report (and its diff, as a second file); with mode ``write`` it
+    is created, only if none exists. stdin (no ``job.path``) never gets here.
+    """
+    import os
+
+    from .fileio import FileError, create_new_atomic, encode
+    from .model.context import BuildContext
+    from .passes import dockerignore
+    from .passes.base import Skip
+    from .pipeline import select_rules
+    from .report import FileError as ReportedError
+    from .report import NewFile, new_file_diff
+    from .syntax import ParseError, parse
+    from .treeview import printable
+
+    cfg = job.config
+    if job.context_dir is None or dockerignore.RULE not in select_rules(cfg.select, cfg.ignore, kind="context"):
+        return
+    target = Path(job.context_dir) / dockerignore.NAME
+    shown = _shown(job, target)
+    key = os.path.abspath(target)
+    if claims is not None and key in claims:
+        report.skips.append(Skip(dockerignore.RULE.id, None, f"{shown}: planned for another Dockerfile already", False))
+        return
+    try:
+        doc = parse(text)
+    except ParseError:  # pragma: no cover - the rewrite parsed it
+        return
+    plan = dockerignore.plan(doc, BuildContext(job.context_dir), dockerfile=job.path, shown=shown)
+    report.changes.extend(plan.changes)
+    report.skips.extend(plan.skips)
+    if plan.content is None:
+        return
+    if claims is not None:
+        claims.add(key)
+    new_file = NewFile(shown, target, plan.content)
+    report.new_files.append(new_file)
+    report.diff += new_file_diff(plan.content, shown)
+    if mode != "write":
+        return
+    try:
+        create_new_atomic(target, encode(plan.content))
+    except FileError as exc:
+        message = str(exc).removeprefix(f"{target}: ")
+        report.error = ReportedError("write", f"{shown}: {message}", detail=printable(f"{shown}: {message}"))
+        return
+    new_file.written = True
+
+
+def _shown(job: Job, target: Path) -> str:
+    """The new file's name in messages and diff headers, in the style the Dockerfile was named."""
+    import os
+
+    assert job.path is not None and job.context_dir is not None
+    if os.path.abspath(job.path.parent) == os.path.abspath(job.context_dir):
+        parent = Path(job.display).parent
+        return target.name if str(parent) in ("", ".") else f"{parent.as_posix()}/{target.name}"
+    absolute = os.path.abspath(target)
+    relative = os.path.relpath(absolute)
+    return absolute if relative.startswith("..") else relative
 
 
 def blame(exc: BaseException, text: str, job: Job) -> str | None:
@@ -242,14 +323,7 @@ def blame(exc: BaseException, text: str, job: Job) -> str | None:
             if r.safety != "safe" and not cfg.unsafe:
                 continue
             try:
-                rewrite(
-                    text,
-                    select=[r.id],
-                    unsafe=cfg.unsafe,
-                    layout=cfg.layout,
-                    installer=cfg.installer,
-                    context_dir=job.context_dir,
-                )
+                rewrite(text, context_dir=job.context_dir, **{**cfg.rewrite_options(), "select": [r.id], "ignore": ()})
             except Exception:
                 return r.id
     return None

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from .config import DEFAULT_LARGE_FILE_THRESHOLD
 from .model.context import BuildContext
 from .model.image import runtime_config
 from .passes import RULES, resolve
@@ -60,6 +61,8 @@ def rewrite(
     layout: Literal["venv", "user"] = "venv",
     context_dir: Path | None = None,
     installer: Literal["pip", "uv"] = "pip",
+    cache_mounts: bool = False,
+    large_file_threshold: int = DEFAULT_LARGE_FILE_THRESHOLD,
 ) -> RewriteResult:
     """Rewrite Dockerfile ``text``; raise ParseError if it is not a Dockerfile BuildKit reads."""
     doc = parse(text)
@@ -71,7 +74,15 @@ def rewrite(
     seen_changes: set[tuple[str, int | None, str]] = set()
 
     def context() -> Context:
-        return Context(unsafe=unsafe, layout=layout, installer=installer, context_dir=context_dir, build_context=build_context)
+        return Context(
+            unsafe=unsafe,
+            layout=layout,
+            installer=installer,
+            context_dir=context_dir,
+            build_context=build_context,
+            cache_mounts=cache_mounts,
+            large_file_threshold=large_file_threshold,
+        )
 
     for _ in range(MAX_ROUNDS):
         start = doc
@@ -166,8 +177,12 @@ def _record(into: list[Change], seen: set[tuple[str, int | None, str]], new: Seq
             into.append(item)
 
 
-def select_rules(select: Iterable[str] | None, ignore: Iterable[str]) -> list[Rule]:
-    """Rules in pipeline order, filtered by ids or names (``--select``/``--ignore``)."""
+def select_rules(select: Iterable[str] | None, ignore: Iterable[str], *, kind: str = "tree") -> list[Rule]:
+    """Rules of ``kind`` in pipeline order, filtered by ids or names (``--select``/``--ignore``).
+
+    ``tree`` rules are the passes this pipeline runs; ``context`` rules are
+    the steps the command line runs on the build context afterwards.
+    """
     chosen = list(RULES) if select is None else [r for r in RULES if r in set(resolve(select))]
     dropped = set(resolve(ignore))
-    return [r for r in chosen if r not in dropped]
+    return [r for r in chosen if r not in dropped and r.kind == kind]

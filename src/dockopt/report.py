@@ -67,6 +67,16 @@ class FileError:
 
 
 @dataclass
+class NewFile:
+    """A file dockopt creates beside a Dockerfile (a build context's .dockerignore, DO010)."""
+
+    path: str  # as shown to the user
+    target: Path  # on disk
+    content: str
+    written: bool = False
+
+
+@dataclass
 class FileReport:
     """One Dockerfile's outcome."""
 
@@ -80,6 +90,12 @@ class FileReport:
     diff: str = ""
     error: FileError | None = None
     config: Path | None = None
+    new_files: list[NewFile] = field(default_factory=list)
+
+    @property
+    def pending(self) -> bool:
+        """Something to change: the Dockerfile, or a file to create that is not written yet."""
+        return self.changed or any(not f.written for f in self.new_files)
 
 
 # -- diffs ---------------------------------------------------------------------------------
@@ -110,6 +126,19 @@ def unified_diff(before: str, after: str, path: str, context: int = 3) -> str:
     for line in difflib.unified_diff(
         split_lines(before), split_lines(after), f"a/{name}", f"b/{name}", n=context, lineterm="\n"
     ):
+        out.append(line)
+        if not line.endswith("\n"):
+            out.append("\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+def new_file_diff(content: str, path: str) -> str:
+    """A file created from nothing, as git shows it: ``--- /dev/null``, ``+++ b/PATH``, every line added."""
+    import difflib
+
+    name = Path(path).as_posix().lstrip("/")
+    out: list[str] = []
+    for line in difflib.unified_diff([], split_lines(content), "/dev/null", f"b/{name}", lineterm="\n"):
         out.append(line)
         if not line.endswith("\n"):
             out.append("\n\\ No newline at end of file\n")
@@ -205,6 +234,7 @@ def text_lines(report: FileReport, *, verbose: bool) -> list[str]:
             out.append(f"{p}: unchanged")
         elif report.written:
             out.append(f"{p}: written")
+        out.extend(f"{_printable(f.path)}: created" for f in report.new_files if f.written)
         if report.config is not None:
             out.append(f"{p}: settings from {report.config}")
     return out
@@ -222,6 +252,9 @@ def summary(reports: Sequence[FileReport], mode: str) -> str:
     unchanged = len(considered) - changed - errors
     verb = "rewritten" if mode == "write" else "would be rewritten"
     parts = [f"{_n(changed, 'file')} {verb}", f"{unchanged} unchanged"]
+    created = sum(len(r.new_files) for r in considered)
+    if created:
+        parts.append(f"{created} .dockerignore {'created' if mode == 'write' else 'would be created'}")
     if errors:
         parts.append(_n(errors, "error"))
     return ", ".join(parts) + "."
@@ -261,6 +294,7 @@ def json_document(reports: Sequence[FileReport], rules: Sequence[Rule]) -> dict[
                     for s in r.skips
                 ],
                 "diff": r.diff or None,
+                "new_files": [{"path": f.path, "written": f.written} for f in r.new_files],
                 "error": None
                 if r.error is None
                 else {
@@ -282,6 +316,7 @@ def json_document(reports: Sequence[FileReport], rules: Sequence[Rule]) -> dict[
             "errors": sum(1 for r in considered if r.error is not None),
             "changes": sum(len(r.changes) for r in considered),
             "skips": sum(len(r.skips) for r in considered),
+            "new_files": sum(len(r.new_files) for r in considered),
         },
     }
 

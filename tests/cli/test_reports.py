@@ -35,7 +35,7 @@ def test_json_document(invoke: Invoke, tmp_path: Path) -> None:
         "column": 1,
         "rule": None,
     }
-    assert doc["summary"] == {"files": 2, "changed": 1, "errors": 1, "changes": 1, "skips": 1}
+    assert doc["summary"] == {"files": 2, "changed": 1, "errors": 1, "changes": 1, "skips": 1, "new_files": 0}
     # stdout is only the document; messages stay on stderr
     assert "[changed]" not in result.stdout
     assert "b/Dockerfile:2:1: ENV must have two arguments" in result.stderr

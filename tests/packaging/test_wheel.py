@@ -22,6 +22,8 @@ def test_wheel_ships_grammar_and_parses_from_it(tmp_path: Path) -> None:
     with zipfile.ZipFile(wheel) as zf:
         names = zf.namelist()
         assert "dockopt/grammar/dockerfile.lark" in names
+        for table in ("caches", "large_files", "dockerignore"):  # the tables DO008-DO010 read
+            assert f"dockopt/data/{table}.toml" in names
         zf.extractall(tmp_path / "site")
     # Import dockopt from the unpacked wheel, away from the checkout, with an empty table cache.
     site = str(tmp_path / "site")

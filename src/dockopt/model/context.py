@@ -15,8 +15,10 @@ maintained Python package implements them.
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -26,6 +28,8 @@ from . import project
 
 #: Files larger than this are not read (a requirements file never is).
 MAX_READ = 4_000_000
+#: The walk of a context (:attr:`BuildContext.inventory`) stops after this many files and folders.
+MAX_ENTRIES = 50_000
 
 
 class DockerIgnore:
@@ -33,10 +37,12 @@ class DockerIgnore:
 
     def __init__(self, text: str) -> None:
         self.patterns: list[tuple[re.Pattern[str], bool]] = []
+        self.lines: list[str] = []  # the patterns as written (``!`` kept), for telling what is listed
         for line in text.splitlines():
             line = line.strip()
             if not line or line.startswith("#"):
                 continue
+            self.lines.append(line)
             exclusion = line.startswith("!")
             if exclusion:
                 line = line[1:].strip()
@@ -58,6 +64,16 @@ class DockerIgnore:
             if hit:
                 matched = not exclusion
         return matched
+
+    @property
+    def has_exceptions(self) -> bool:
+        """Whether a ``!`` line may bring back something below an excluded folder."""
+        return any(exclusion for _, exclusion in self.patterns)
+
+
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """A COPY source or ignore pattern (Go's filepath.Match per path component, ``**`` for any folders)."""
+    return re.compile(_pattern_regex(posixpath.normpath(pattern.lstrip("/")) if pattern not in ("", ".") else "."))
 
 
 def _pattern_regex(pattern: str) -> str:
@@ -163,11 +179,95 @@ class BuildContext:
             return None
         return sorted(p.name for p in self.root.iterdir() if not self.ignored(p.name))
 
+    @cached_property
+    def inventory(self) -> Inventory | None:
+        """What the context sends to the builder: every file and folder not excluded (None: no context)."""
+        if self.root is None or not self.root.is_dir():
+            return None
+        return _walk(self.root, self.ignore)
+
     def requirements(self, rel: str) -> Requirements:
         """A requirements file and everything it includes with ``-r``/``-c``, read once."""
         out = Requirements()
         _read_requirements(self, rel, out)
         return out
+
+
+# ---------------------------------------------------------------------------
+# What the context holds
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Inventory:
+    """The files (with their sizes) and folders of a context that reach the build, as context paths.
+
+    ``truncated``: the walk stopped at :data:`MAX_ENTRIES`, so some are missing.
+    Symbolic links are listed as files of their own (lstat) size and never
+    followed: the builder sends a link, not what it points at.
+    """
+
+    files: dict[str, int] = field(default_factory=dict)
+    dirs: set[str] = field(default_factory=set)
+    truncated: bool = False
+
+    def under(self, rel: str) -> Iterator[tuple[str, int]]:
+        """The files inside folder ``rel`` (``.``: all of them)."""
+        if rel in ("", "."):
+            yield from self.files.items()
+            return
+        prefix = rel.rstrip("/") + "/"
+        for path, size in self.files.items():
+            if path.startswith(prefix):
+                yield path, size
+
+    def size_of(self, rel: str) -> int:
+        """A file's size, or the total of a folder's files."""
+        if rel in self.files:
+            return self.files[rel]
+        return sum(size for _, size in self.under(rel))
+
+    def matching(self, source: str) -> list[str]:
+        """The context paths (files and folders) a COPY/ADD source names; wildcards as BuildKit reads them."""
+        rel = posixpath.normpath(source.lstrip("/")) if source.strip("/") not in ("", ".") else "."
+        if rel == "." or rel == ".." or rel.startswith("../"):
+            return ["."] if rel == "." else []
+        if not any(c in rel for c in "*?["):
+            return [rel] if rel in self.files or rel in self.dirs else []
+        regex = glob_regex(rel)
+        return sorted(p for p in (*self.files, *self.dirs) if regex.match(p))
+
+
+def _walk(root: Path, ignore: DockerIgnore | None) -> Inventory:
+    out = Inventory()
+    pending = [""]
+    seen = 0
+    while pending:
+        folder = pending.pop()
+        try:
+            entries = sorted(os.scandir(root / folder if folder else root), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            seen += 1
+            if seen > MAX_ENTRIES:
+                out.truncated = True
+                return out
+            rel = f"{folder}/{entry.name}" if folder else entry.name
+            ignored = ignore is not None and ignore.ignored(rel)
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+                size = 0 if is_dir else entry.stat(follow_symlinks=False).st_size
+            except OSError:
+                continue
+            if is_dir:
+                if not ignored:
+                    out.dirs.add(rel)
+                if not ignored or (ignore is not None and ignore.has_exceptions):
+                    pending.append(rel)
+            elif not ignored:
+                out.files[rel] = size
+    return out
 
 
 # ---------------------------------------------------------------------------

@@ -3,6 +3,8 @@
 Order matters: dependencies are moved before the code while the file is
 still one stage, the split then moves them to a builder, the runtime stage is
 put on a slim base, and only then are RUN layers merged and cleaned up.
+Cache mounts (DO008) go on before run-cleanup, which leaves a RUN whose
+cache is mounted alone.
 """
 
 from __future__ import annotations
@@ -11,7 +13,10 @@ from collections.abc import Iterable
 
 from . import (
     apt_no_recommends,
+    cache_mounts,
     deps_first,
+    dockerignore,
+    large_files,
     lean_venv,
     multi_stage,
     path_env,
@@ -30,8 +35,11 @@ RULES: tuple[Rule, ...] = (
     lean_venv.RULE,
     slim_base.RULE,
     run_merge.RULE,
+    cache_mounts.RULE,
     run_cleanup.RULE,
     apt_no_recommends.RULE,
+    large_files.RULE,
+    dockerignore.RULE,  # kind "context": run by the command line after the rewrite, not by the pipeline
 )
 
 _BY_KEY = {key: rule for rule in RULES for key in (rule.id, rule.id.lower(), rule.name)}

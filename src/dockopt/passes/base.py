@@ -16,11 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from ..config import DEFAULT_LARGE_FILE_THRESHOLD
 from ..model.analysis import Analysis, analyse
 from ..model.context import BuildContext
 from ..syntax import Dockerfile, Instruction
 
 Safety = Literal["safe", "unsafe"]
+#: ``tree``: a pass the pipeline runs on the Dockerfile. ``context``: a step the
+#: command line runs on the build context after the rewrite (it never edits the
+#: Dockerfile; see passes/dockerignore.py).
+RuleKind = Literal["tree", "context"]
 
 
 class Decline(Exception):
@@ -76,6 +81,8 @@ class Context:
     layout: Literal["venv", "user"] = "venv"
     installer: Literal["pip", "uv"] = "pip"  # --installer: what the builder installs with
     context_dir: Path | None = None
+    cache_mounts: bool = False  # DO008 adds BuildKit cache mounts (--cache-mounts)
+    large_file_threshold: int = DEFAULT_LARGE_FILE_THRESHOLD  # DO009 reports files from this size (bytes)
     changes: list[Change] = field(default_factory=list)
     skips: list[Skip] = field(default_factory=list)
     build_context: BuildContext | None = None  # one reader per rewrite; made from context_dir when not given
@@ -175,12 +182,21 @@ class Rule:
     after: str  # what dockopt makes of it
     apply: PassFn
     notes: str = ""  # when the rule declines, and what it leaves alone
+    kind: RuleKind = "tree"
+    option: str = ""  # the setting that turns the rule on, when it is off by default
+
 
     def explain(self) -> str:
         """The rule's documentation page as plain text (``dockopt explain``)."""
         parts = [
             f"{self.id} {self.name}: {self.title}",
             f"Fix safety: {self.safety}" + (" (applied only with --unsafe)" if self.safety == "unsafe" else ""),
+        ]
+        if self.option:
+            parts.append(f"Off by default: runs with {self.option}")
+        if self.kind == "context":
+            parts.append("Runs on the build context after the rewrite (it does not edit the Dockerfile)")
+        parts += [
             "",
             "Why",
             self.why.strip(),

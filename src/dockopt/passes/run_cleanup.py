@@ -266,7 +266,17 @@ def _clean_run(
 
 def _skip_unreadable(ins: Instruction, ctx: Context) -> None:
     """Heredoc and exec-form RUNs are never edited; say so when they install something we would clean."""
-    calls = [c for _, c in script(ins).all_calls if c.is_install and c.manager in ("apt", "apk", "yum", "pip", "uv")]
+    mounts = apt.cache_mount_targets(ins)
+    mounted = {  # caches a mount already keeps out of the layer: nothing to clean by hand
+        manager
+        for manager, folders in (("pip", ("/.cache", "/.cache/pip")), ("uv", ("/.cache", "/.cache/uv")))
+        if any(m.endswith(folders) for m in mounts)
+    }
+    calls = [
+        c
+        for _, c in script(ins).all_calls
+        if c.is_install and c.manager in ("apt", "apk", "yum", "pip", "uv") and c.manager not in mounted
+    ]
     if not calls:
         return
     if ins.heredocs:

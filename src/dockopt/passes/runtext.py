@@ -156,3 +156,36 @@ def flag_insertion(
         return f"{run_at(ins)}: cannot tell where the action of {what} is; add {flag} by hand"
     pos = cmd.start + end
     return (pos, pos, f" {flag}")
+
+
+# -- adding builder flags ---------------------------------------------------------------------
+
+
+def with_flags(ins: Instruction, flags: Sequence[str], style: Style) -> Instruction | None:
+    """``ins`` with ``flags`` (``--mount=...``) added after its own, each on its own line.
+
+    ``RUN pip install x`` becomes ``RUN --mount=... <escape><newline><indent>pip install x``:
+    the keyword, the flags already there and every byte of the arguments,
+    heredoc bodies included, stay as written. The text is parsed with the real
+    parser; None if it does not read back as the same instruction with the
+    flags added (a bug the caller reports as a skip rather than emits).
+    """
+    head = run_head(ins)
+    rest = ins.text[len(head) :]
+    added = "".join(f"{flag} {style.escape}{style.newline}{style.indent}" for flag in flags)
+    try:
+        parsed = style.parse(head + added + rest)
+    except Exception:  # pragma: no cover - defensive: never emit what does not parse
+        return None
+    if len(parsed) != 1:
+        return None
+    new = parsed[0]
+    expected = [f.raw for f in ins.flags] + list(flags)
+    if (
+        new.keyword != ins.keyword
+        or [f.raw for f in new.flags] != expected
+        or new.args != ins.args
+        or [h.content for h in new.heredocs] != [h.content for h in ins.heredocs]
+    ):
+        return None
+    return new.with_changes(line=ins.line, end_line=ins.end_line).with_leading(ins.leading)
