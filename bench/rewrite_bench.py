@@ -30,14 +30,13 @@ import cProfile
 import io
 import pstats
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from parse_bench import ROOT, best_run, corpus, usable  # noqa: E402
+from parse_bench import ROOT, best_run, corpus, usable
 
 SMALL = b'FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\nCMD ["python", "app.py"]\n'
 
