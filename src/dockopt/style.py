@@ -10,14 +10,12 @@ output back will give (one reason the pipeline is idempotent).
 from __future__ import annotations
 
 import json
-import weakref
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from .model.memo import memo
 from .syntax import Dockerfile, Instruction, Trivia, parse_instructions
-
-_DETECTED: weakref.WeakKeyDictionary[Dockerfile, Style] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -32,11 +30,7 @@ class Style:
     @classmethod
     def detect(cls, doc: Dockerfile) -> Style:
         """The style of ``doc`` (computed once per tree: every rule asks, every round)."""
-        found = _DETECTED.get(doc)
-        if found is None:
-            found = cls._detect(doc)
-            _DETECTED[doc] = found
-        return found
+        return memo(doc, "_style", cls._detect)
 
     @classmethod
     def _detect(cls, doc: Dockerfile) -> Style:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-import weakref
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -200,16 +199,15 @@ def _venv_made(ins: Instruction) -> tuple[str, str] | None:
     return None
 
 
-_CACHE: weakref.WeakKeyDictionary[Dockerfile, Analysis] = weakref.WeakKeyDictionary()
-
-
 def analyse(doc: Dockerfile, context: BuildContext | Path | None = None) -> Analysis:
     """The analysis of ``doc`` (the same object while the tree and the context are the same)."""
     if not isinstance(context, BuildContext):
         context = BuildContext(context)
-    found = _CACHE.get(doc)
+    found: Analysis | None = doc.__dict__.get(_KEY)
     if found is not None and (found.context is context or found.context.root == context.root):
         return found
-    found = Analysis(doc, context)
-    _CACHE[doc] = found
+    found = doc.__dict__[_KEY] = Analysis(doc, context)  # on the tree, as memo() keeps facts (see .memo)
     return found
+
+
+_KEY = "_model_analysis"

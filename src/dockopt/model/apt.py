@@ -15,11 +15,11 @@ there always counts as a need.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterable
 from typing import Literal
 
 from ..syntax import Instruction
+from .memo import memo
 from .runs import calls, commands, script
 from .shell import SimpleCommand
 
@@ -72,16 +72,9 @@ def cache_mounted(ins: Instruction) -> bool:
     )
 
 
-_EVENTS: weakref.WeakKeyDictionary[Instruction, tuple[Event, ...]] = weakref.WeakKeyDictionary()
-
-
 def events(ins: Instruction) -> tuple[Event, ...]:
     """What a RUN (or ONBUILD RUN) does to the lists, in order. A cache mount on apt's folders: nothing."""
-    found = _EVENTS.get(ins)
-    if found is None:
-        found = _events(ins)
-        _EVENTS[ins] = found
-    return found
+    return memo(ins, "_model_apt_events", _events)
 
 
 def _events(ins: Instruction) -> tuple[Event, ...]:

@@ -14,11 +14,11 @@ from __future__ import annotations
 import posixpath
 import re
 import shlex
-import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 
 from ..syntax import Instruction
+from .memo import memo
 from .packages import PackageInstall, package_call
 from .shell import CommandList, SimpleCommand, parse_command
 
@@ -94,16 +94,9 @@ class Script:
         return frozenset(out)
 
 
-_CACHE: weakref.WeakKeyDictionary[Instruction, Script] = weakref.WeakKeyDictionary()
-
-
 def script(ins: Instruction) -> Script:
     """The script of a RUN/CMD/ENTRYPOINT/HEALTHCHECK/ONBUILD RUN (empty text for anything else)."""
-    found = _CACHE.get(ins)
-    if found is None:
-        found = _read(ins)
-        _CACHE[ins] = found
-    return found
+    return memo(ins, "_model_script", _read)
 
 
 def _read(ins: Instruction) -> Script:
@@ -189,16 +182,13 @@ def _uses_in(text: str, ins: Instruction, depth: int, out: list[Use]) -> None:
                 _uses_in(m.group(1) or m.group(2) or "", ins, depth + 1, out)
 
 
-_USES: weakref.WeakKeyDictionary[Instruction, tuple[Use, ...]] = weakref.WeakKeyDictionary()
-
-
 def uses(ins: Instruction) -> tuple[Use, ...]:
     """Every command ``ins`` runs, looking into ``sh -c``, ``$(...)`` and runner commands (cached)."""
-    found = _USES.get(ins)
-    if found is None:
-        out: list[Use] = []
-        for text in _texts(ins):
-            _uses_in(text, ins, 0, out)
-        found = tuple(out)
-        _USES[ins] = found
-    return found
+    return memo(ins, "_model_uses", _uses)
+
+
+def _uses(ins: Instruction) -> tuple[Use, ...]:
+    out: list[Use] = []
+    for text in _texts(ins):
+        _uses_in(text, ins, 0, out)
+    return tuple(out)
