@@ -15,11 +15,10 @@ nothing is stored twice, so an edited node can never disagree with its text.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from functools import cached_property
 
 from . import buildkit
 from .buildkit import Split
-from .record import Record
+from .record import Record, cached
 from .tokens import Token
 
 #: Token kinds that make up the logical line (BuildKit's joined instruction text).
@@ -135,12 +134,12 @@ class Instruction(Record):
         return "".join(t.text for t in self.leading) + self.text
 
     # -- BuildKit's view ----------------------------------------------------
-    @cached_property
+    @cached
     def logical(self) -> str:
         """The joined line BuildKit parses: continuations and inner comments removed."""
         return "".join(p for p in self.parts if p.type in LOGICAL_KINDS)
 
-    @cached_property
+    @cached
     def _split(self) -> Split:
         return buildkit.split_command(self.logical)
 
@@ -149,12 +148,12 @@ class Instruction(Record):
         k = self._split.keyword
         return self.logical[k[0] : k[1]]
 
-    @cached_property
+    @cached
     def keyword(self) -> str:
         """Upper-case keyword: ``RUN``, ``FROM`` ..."""
         return buildkit.go_lower(self.keyword_text).upper()
 
-    @cached_property
+    @cached
     def flags(self) -> tuple[Flag, ...]:
         out = []
         for start, end, value in self._split.flags:
@@ -168,13 +167,13 @@ class Instruction(Record):
                 return f
         return None
 
-    @cached_property
+    @cached
     def args(self) -> str:
         """The argument text after keyword and flags, trimmed as BuildKit trims it."""
         a = self._split.args
         return self.logical[a[0] : a[1]]
 
-    @cached_property
+    @cached
     def json_args(self) -> list[str] | None:
         """The exec-form array for RUN/CMD/ENTRYPOINT/SHELL/COPY/ADD/VOLUME, else None."""
         if self.keyword not in _JSON_CAPABLE:
@@ -198,7 +197,7 @@ class Instruction(Record):
         """RUN/CMD/ENTRYPOINT written as a shell string rather than JSON."""
         return self.keyword in ("RUN", "CMD", "ENTRYPOINT") and self.json_args is None
 
-    @cached_property
+    @cached
     def value(self) -> tuple[str, ...]:
         """The argument list BuildKit's AST holds for this instruction.
 
@@ -206,7 +205,7 @@ class Instruction(Record):
         """
         return _buildkit_value(self.keyword, self.args, self.escape)
 
-    @cached_property
+    @cached
     def onbuild_child(self) -> Instruction | None:
         """For ``ONBUILD X ...``, the inner instruction X (tokens are the argument text)."""
         if self.keyword != "ONBUILD" or not self.args:
@@ -504,7 +503,7 @@ class Dockerfile(Record):
         return "".join(out)
 
     # -- views ------------------------------------------------------------------
-    @cached_property
+    @cached
     def parsed_directives(self) -> tuple[Directive, ...]:
         out = []
         for t in self.directives:
@@ -513,7 +512,7 @@ class Dockerfile(Record):
                 out.append(Directive(m.group(1).lower(), m.group(2)))
         return tuple(out)
 
-    @cached_property
+    @cached
     def global_args(self) -> tuple[Instruction, ...]:
         """ARG instructions before the first FROM."""
         out = []
@@ -523,7 +522,7 @@ class Dockerfile(Record):
             out.append(ins)
         return tuple(x for x in out if x.keyword == "ARG")
 
-    @cached_property
+    @cached
     def stages(self) -> tuple[Stage, ...]:
         stages: list[Stage] = []
         current: Instruction | None = None
@@ -545,7 +544,7 @@ class Dockerfile(Record):
                 return stage
         return None
 
-    @cached_property
+    @cached
     def _line_index(self) -> dict[int, int]:
         """The printed line each instruction starts at, by identity (computed once per tree)."""
         out: dict[int, int] = {}
@@ -655,7 +654,7 @@ class Dockerfile(Record):
         return tmp.insert_before(before, [ins])
 
     # -- style ----------------------------------------------------------------------
-    @cached_property
+    @cached
     def newline(self) -> str:
         """The file's usual line ending: ``\\r\\n`` when most lines use it."""
         text = self.to_source()

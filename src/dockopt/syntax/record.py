@@ -11,7 +11,35 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from functools import cached_property as cached
     from typing import Any, Self
+else:
+
+    class cached:
+        """``functools.cached_property`` without its lock: the tree's views are computed on every new node.
+
+        Python 3.11's ``cached_property`` takes an ``RLock`` on every first
+        access (3.12 dropped it); the tree's nodes are made by the thousand per
+        rewrite (every parse, every edit) and each asks for its keyword, flags
+        and arguments once, so the lock was the largest single cost of the
+        rewrite. Like ``cached_property`` this is a non-data descriptor: once
+        the value is in the instance dict, attribute lookup finds it there and
+        this ``__get__`` is not called again.
+        """
+
+        def __init__(self, func):
+            self.func = func
+            self.name = func.__name__
+            self.__doc__ = func.__doc__
+
+        def __set_name__(self, owner, name):
+            self.name = name
+
+        def __get__(self, instance, owner=None):
+            if instance is None:
+                return self
+            value = instance.__dict__[self.name] = self.func(instance)
+            return value
 
 
 class Record:
