@@ -11,7 +11,7 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from functools import cached_property as cached
+    from functools import cached_property as cached  # the runtime class below, as mypy sees it
     from typing import Any, Self
 else:
 
@@ -76,3 +76,6 @@ class Record:
         values = {f: getattr(self, f) for f in self._fields}
         values.update(changes)
         return type(self)(**values)
+
+
+__all__ = ["Record", "cached"]
