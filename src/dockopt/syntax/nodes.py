@@ -21,6 +21,10 @@ from .buildkit import Split
 from .record import Record, cached
 from .tokens import Token
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 #: Token kinds that make up the logical line (BuildKit's joined instruction text).
 LOGICAL_KINDS = frozenset({"KEYWORD", "ARGS"})
 
@@ -123,6 +127,22 @@ class Instruction(Record):
 
     __eq__ = object.__eq__
     __hash__ = object.__hash__
+
+    def with_changes(self, **changes: Any) -> Instruction:
+        """A copy with ``changes``; the views read from the tokens carry over when the tokens stay.
+
+        Moving an instruction's comments or dropping its line numbers does not
+        change what BuildKit reads, so its keyword, flags and arguments are not
+        worked out again for the copy. (Facts the model keeps on the node are
+        not copied: they may refer to the node itself.)
+        """
+        new = super().with_changes(**changes)
+        if new.parts is self.parts and new.escape == self.escape:
+            mine, theirs = self.__dict__, new.__dict__
+            for name in _TOKEN_VIEWS:
+                if name in mine:
+                    theirs[name] = mine[name]
+        return new
 
     # -- printing -----------------------------------------------------------
     @property
@@ -390,6 +410,9 @@ class Instruction(Record):
             return None
         return self.line, self.end_line
 
+
+#: The cached views of :class:`Instruction` computed from its tokens and escape character alone.
+_TOKEN_VIEWS = ("logical", "_split", "keyword", "flags", "args", "json_args", "value", "onbuild_child")
 
 #: Tokens that can follow an instruction's last arguments: its ending, and the
 #: comment and blank lines an open continuation at the end of a file swallows.
