@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from dockopt.syntax import ParseError, parse
+from dockopt.syntax import Instruction, ParseError, buildkit, parse
+from dockopt.syntax.tokens import Token
 from tests.syntax.strategies import dockerfiles, junk_text
 from tests.syntax.test_buildkit_agreement import agreement
 
@@ -73,3 +75,41 @@ def test_random_text_never_crashes(text: str) -> None:
 @given(junk_text())
 def test_junk_lines_never_crash(text: str) -> None:
     _parse_or_error(text)
+
+
+def _split_keyword(ins: Instruction) -> str:
+    k = buildkit.split_command(ins.logical).keyword
+    return ins.logical[k[0] : k[1]]
+
+
+@FUZZ
+@given(dockerfiles(unsafe=True))
+@example("FROM a\nRUN\x85 \n")
+@example("FROM a\nRUN\xa0x y\n")
+@example("FROM a\n \\\n  RUN x\n")
+def test_keyword_token_is_buildkits_keyword(text: str) -> None:
+    """The keyword read off the lexer's KEYWORD token is splitCommand's keyword."""
+    try:
+        doc = parse(text)
+    except ParseError:
+        return
+    for ins in doc.instructions:
+        assert ins.keyword_text == _split_keyword(ins)
+        assert ins.with_changes(line=None).keyword_text == _split_keyword(ins)
+
+
+@pytest.mark.parametrize("edit", [(0, 0, "x"), (0, 0, "\x85x"), (0, 0, " "), (0, 0, "\t")])
+def test_keyword_after_an_edit_at_the_keyword(edit: tuple[int, int, str]) -> None:
+    """An edit at offset 0 of empty arguments lands in the KEYWORD token: the keyword is split again."""
+    ins = parse("FROM a\nRUN\n").instructions[1]
+    edited = ins.edit_args([edit])
+    assert edited is not None
+    assert edited.keyword_text == _split_keyword(edited)
+
+
+@pytest.mark.parametrize("args", ["x y", "\x85x", "", " x", "\x85"])
+def test_keyword_of_hand_built_tokens(args: str) -> None:
+    """A KEYWORD token followed by arguments that do not start with a blank: the keyword runs on."""
+    parts = (Token("KEYWORD", "RUN"), *((Token("ARGS", args),) if args else ()), Token("EOL", "\n"))
+    ins = Instruction(parts)
+    assert ins.keyword_text == _split_keyword(ins)

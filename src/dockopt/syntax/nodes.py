@@ -163,8 +163,22 @@ class Instruction(Record):
     def _split(self) -> Split:
         return buildkit.split_command(self.logical)
 
-    @property
+    @cached
     def keyword_text(self) -> str:
+        """The keyword as written (``run``, ``RUN``): BuildKit's splitCommand on the logical line.
+
+        The lexer cut the keyword into its own token, so the common case (an
+        ASCII word followed by a blank) is read off that token; anything else
+        (a rule-built instruction, a keyword with other characters) is split.
+        """
+        for part in self.parts:
+            if part.type in LOGICAL_KINDS:
+                if part.type == "KEYWORD" and part.isascii() and part.isalpha():
+                    logical = self.logical
+                    n = len(part)
+                    if len(logical) == n or logical[n] in _ASCII_BLANKS:
+                        return str(part)
+                break
         k = self._split.keyword
         return self.logical[k[0] : k[1]]
 
@@ -412,7 +426,10 @@ class Instruction(Record):
 
 
 #: The cached views of :class:`Instruction` computed from its tokens and escape character alone.
-_TOKEN_VIEWS = ("logical", "_split", "keyword", "flags", "args", "json_args", "value", "onbuild_child")
+_TOKEN_VIEWS = ("logical", "_split", "keyword_text", "keyword", "flags", "args", "json_args", "value", "onbuild_child")
+
+#: BuildKit's reWhitespace: what ends the keyword.
+_ASCII_BLANKS = frozenset("\t\v\f\r ")
 
 #: Tokens that can follow an instruction's last arguments: its ending, and the
 #: comment and blank lines an open continuation at the end of a file swallows.
