@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..syntax import Dockerfile, Stage
+from .memo import memo
 
 #: ENV keys the passes may add to a runtime stage (a copied virtualenv needs them).
 ADDED_ENV_OK = frozenset({"PATH", "VIRTUAL_ENV", "PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED", "UV_PROJECT_ENVIRONMENT", "UV_PYTHON_DOWNLOADS"})
@@ -50,7 +51,17 @@ class RuntimeConfig:
 
 
 def runtime_config(doc: Dockerfile, target: str | None = None) -> RuntimeConfig:
-    """The run-time configuration of the final stage (or of stage ``target``)."""
+    """The run-time configuration of the final stage (or of stage ``target``); not to be modified.
+
+    The final stage's is computed once per tree: the pipeline compares it
+    before and after every round, and a round's result is the next one's start.
+    """
+    if target is None:
+        return memo(doc, "_model_runtime_config", _runtime_config)
+    return _runtime_config(doc, target)
+
+
+def _runtime_config(doc: Dockerfile, target: str | None = None) -> RuntimeConfig:
     stages = doc.stages
     if not stages:
         return RuntimeConfig()
