@@ -37,20 +37,12 @@ class Style:
         upper = lower = 0
         indents: Counter[str] = Counter()
         for ins in doc.instructions:
-            kw = ins.keyword_text
-            if kw.isupper():
+            case, found = memo(ins, "_style_marks", _marks)  # an instruction a rule kept is not read again
+            if case > 0:
                 upper += 1
-            elif kw.islower():
+            elif case < 0:
                 lower += 1
-            after_continuation = False
-            for part in ins.parts:
-                if part.type == "CONTINUATION":
-                    after_continuation = True
-                    continue
-                if after_continuation and part.type == "ARGS":
-                    stripped = part.lstrip(" \t")
-                    indents[part[: len(part) - len(stripped)]] += 1
-                    after_continuation = False
+            indents.update(found)
         indent = indents.most_common(1)[0][0] if indents else "    "
         if not indent:
             indent = "    "
@@ -94,3 +86,20 @@ class Style:
 
     def exec_form(self, keyword: str, argv: Sequence[str]) -> Instruction:
         return self.instruction(keyword, json.dumps(list(argv)))
+
+
+def _marks(ins: Instruction) -> tuple[int, tuple[str, ...]]:
+    """What one instruction says about the style: keyword case (1 upper, -1 lower, 0 neither), continuation indents."""
+    kw = ins.keyword_text
+    case = 1 if kw.isupper() else -1 if kw.islower() else 0
+    indents: list[str] = []
+    after_continuation = False
+    for part in ins.parts:
+        if part.type == "CONTINUATION":
+            after_continuation = True
+            continue
+        if after_continuation and part.type == "ARGS":
+            stripped = part.lstrip(" \t")
+            indents.append(part[: len(part) - len(stripped)])
+            after_continuation = False
+    return case, tuple(indents)

@@ -137,20 +137,27 @@ class Instruction(Record):
         not copied: they may refer to the node itself.)
         """
         new = super().with_changes(**changes)
-        if new.parts is self.parts and new.escape == self.escape:
+        if new.parts is self.parts:
             mine, theirs = self.__dict__, new.__dict__
-            for name in _TOKEN_VIEWS:
-                if name in mine:
-                    theirs[name] = mine[name]
+            if new.escape == self.escape:
+                for name in _TOKEN_VIEWS:
+                    if name in mine:
+                        theirs[name] = mine[name]
+            if new.heredocs is self.heredocs and "text" in mine:
+                theirs["text"] = mine["text"]
         return new
 
     # -- printing -----------------------------------------------------------
-    @property
+    @cached
     def text(self) -> str:
         """The instruction's own source, without the trivia above it."""
         return "".join(self.parts) + "".join(h.body + h.terminator for h in self.heredocs)
 
     def to_source(self) -> str:
+        return self._source
+
+    @cached
+    def _source(self) -> str:
         return "".join(t.text for t in self.leading) + self.text
 
     # -- BuildKit's view ----------------------------------------------------
@@ -536,6 +543,10 @@ class Dockerfile(Record):
     __hash__ = object.__hash__
 
     def to_source(self) -> str:
+        return self._source
+
+    @cached
+    def _source(self) -> str:
         out = [self.bom]
         out.extend(t.text for t in self.directives)
         out.extend(i.to_source() for i in self.instructions)
