@@ -21,6 +21,7 @@ import json
 import os
 import zlib
 from collections.abc import Iterable
+from itertools import chain
 
 from .tokens import Token
 
@@ -76,58 +77,59 @@ class Table:
         """Shift/reduce over ``tokens``; return the start rule's node."""
         states = self.states
         rules = self.rules
+        accept = self.end
         state_stack = [self.start]
         value_stack: list[Token | Node | _Inline] = []
+        push_state = state_stack.append
+        push_value = value_stack.append
         end = Token("$END", "")
-        for token in _with_end(tokens, end):
-            is_end = token is end
+        state = self.start
+        for token in chain(tokens, (end,)):  # chain: no Python generator frame per token
+            kind = token.type
             while True:
-                actions = states[state_stack[-1]]
-                action = actions.get(token.type)
+                action = states[state].get(kind)
                 if action is None:
-                    raise UnexpectedToken(token, actions)
+                    raise UnexpectedToken(token, states[state])
                 if action[0] == SHIFT:
-                    state_stack.append(action[1])
-                    value_stack.append(token)
+                    state = action[1]
+                    push_state(state)
+                    push_value(token)
                     break
                 origin, size, inline = rules[action[1]]
                 if size:
                     popped = value_stack[-size:]
                     del state_stack[-size:]
                     del value_stack[-size:]
-                else:
-                    popped = []
-                # A left-recursive repetition (lark's `x*` helper rules) reduces once per item with the
-                # list so far as its first child: extend that list in place, or a file of n comment
-                # lines costs n^2 copies. It is off the stack, so nothing else holds it.
-                if inline and popped and isinstance(popped[0], _Inline):
-                    children: list[Token | Node] = popped[0]
-                    rest = popped[1:]
+                    # A left-recursive repetition (lark's `x*` helper rules) reduces once per item with the
+                    # list so far as its first child: extend that list in place, or a file of n comment
+                    # lines costs n^2 copies. It is off the stack, so nothing else holds it.
+                    first = popped[0]
+                    if inline and type(first) is _Inline:
+                        children: list[Token | Node] = first
+                        rest = popped[1:]
+                    else:
+                        children = []
+                        rest = popped
+                    for child in rest:
+                        if type(child) is _Inline:
+                            children.extend(child)
+                        else:
+                            children.append(child)  # type: ignore[arg-type]  # a token or a node
                 else:
                     children = []
-                    rest = popped
-                for child in rest:
-                    if isinstance(child, _Inline):
-                        children.extend(child)
-                    else:
-                        children.append(child)
                 value: Token | Node | _Inline
                 if inline:
-                    value = children if isinstance(children, _Inline) else _Inline(children)
+                    value = children if type(children) is _Inline else _Inline(children)
                 else:
                     value = Node(origin, children)
-                state_stack.append(states[state_stack[-1]][origin][1])
-                value_stack.append(value)
-                if is_end and state_stack[-1] == self.end:
+                state = states[state_stack[-1]][origin][1]
+                push_state(state)
+                push_value(value)
+                if state == accept and token is end:
                     result = value_stack[-1]
                     assert isinstance(result, Node)
                     return result
         raise AssertionError("unreachable: the end token always reduces to the start rule")
-
-
-def _with_end(tokens: Iterable[Token], end: Token) -> Iterable[Token]:
-    yield from tokens
-    yield end
 
 
 def build_table_data(grammar: str) -> dict[str, object]:
