@@ -99,7 +99,7 @@ class Split(Record):
         dashdash: tuple[int, int] | None,
         args: tuple[int, int],
     ) -> None:
-        self._set(keyword=keyword, flags=flags, dashdash=dashdash, args=args)
+        self._set(keyword, flags, dashdash, args)
 
 
 def split_command(line: str) -> Split:
@@ -541,7 +541,7 @@ class HeredocOpener(Record):
     fd: int
 
     def __init__(self, name: str, chomp: bool, expand: bool, fd: int) -> None:
-        self._set(name=name, chomp=chomp, expand=expand, fd=fd)
+        self._set(name, chomp, expand, fd)
 
 
 def heredoc_openers(line: str) -> list[HeredocOpener]:

@@ -38,7 +38,7 @@ class Trivia(Record):
     text: str
 
     def __init__(self, kind: str, text: str) -> None:
-        self._set(kind=kind, text=text)
+        self._set(kind, text)
 
     @property
     def comment(self) -> str | None:
@@ -56,7 +56,7 @@ class Directive(Record):
     value: str
 
     def __init__(self, name: str, value: str) -> None:
-        self._set(name=name, value=value)
+        self._set(name, value)
 
 
 class Heredoc(Record):
@@ -72,7 +72,7 @@ class Heredoc(Record):
     terminator: str  # the closing line as written, with its line ending
 
     def __init__(self, name: str, chomp: bool, expand: bool, fd: int, body: str, terminator: str) -> None:
-        self._set(name=name, chomp=chomp, expand=expand, fd=fd, body=body, terminator=terminator)
+        self._set(name, chomp, expand, fd, body, terminator)
 
     @property
     def content(self) -> str:
@@ -95,7 +95,7 @@ class Flag(Record):
     raw: str  # as written, quotes included
 
     def __init__(self, name: str, value: str | None, raw: str) -> None:
-        self._set(name=name, value=value, raw=raw)
+        self._set(name, value, raw)
 
 
 class Instruction(Record):
@@ -123,7 +123,8 @@ class Instruction(Record):
         line: int | None = None,
         end_line: int | None = None,
     ) -> None:
-        self._set(parts=parts, heredocs=heredocs, leading=leading, escape=escape, line=line, end_line=end_line)
+        # (no slots: one update of the instance dict, the fastest way to set six fields)
+        self.__dict__.update(parts=parts, heredocs=heredocs, leading=leading, escape=escape, line=line, end_line=end_line)
 
     __eq__ = object.__eq__
     __hash__ = object.__hash__
@@ -497,7 +498,7 @@ class Stage(Record):
     instructions: tuple[Instruction, ...]
 
     def __init__(self, index: int, from_instruction: Instruction, instructions: tuple[Instruction, ...]) -> None:
-        self._set(index=index, from_instruction=from_instruction, instructions=instructions)
+        self._set(index, from_instruction, instructions)
 
     @property
     def name(self) -> str | None:
@@ -537,7 +538,7 @@ class Dockerfile(Record):
         bom: str = "",
         escape: str = "\\",
     ) -> None:
-        self._set(instructions=instructions, directives=directives, trailing=trailing, bom=bom, escape=escape)
+        self.__dict__.update(instructions=instructions, directives=directives, trailing=trailing, bom=bom, escape=escape)
 
     __eq__ = object.__eq__
     __hash__ = object.__hash__

@@ -45,14 +45,24 @@ else:
 class Record:
     __slots__ = ()
     _fields: tuple[str, ...] = ()
+    #: The slots' own setters, one per field (None for a record without slots): the
+    #: records are made by the thousand per rewrite, and a setter called directly
+    #: costs a fraction of ``object.__setattr__`` by name.
+    _setters: tuple[Any, ...] | None = None
 
-    def _set(self, **values: Any) -> None:
-        fields = getattr(self, "__dict__", None)
-        if fields is not None:  # a record without slots (Instruction, Dockerfile): one update, not a setattr each
-            fields.update(values)
+    def __init_subclass__(cls) -> None:
+        super().__init_subclass__()
+        slots = cls.__dict__.get("__slots__", ())
+        cls._setters = tuple(cls.__dict__[f].__set__ for f in cls._fields) if slots else None
+
+    def _set(self, *values: Any) -> None:
+        """Set the fields, in the order of ``_fields``."""
+        setters = self._setters
+        if setters is None:  # a record without slots (Instruction and Dockerfile update their dict themselves)
+            self.__dict__.update(zip(self._fields, values, strict=True))
             return
-        for name, value in values.items():
-            object.__setattr__(self, name, value)
+        for setter, value in zip(setters, values, strict=True):
+            setter(self, value)
 
     def _values(self) -> tuple[Any, ...]:
         return tuple(getattr(self, f) for f in self._fields)
