@@ -150,6 +150,14 @@ class SimpleCommand:
     assignments: tuple[str, ...] = ()
     #: Raw text of each redirection (``'2>&1'``, ``'> /dev/null'``), in order.
     redirects: tuple[str, ...] = ()
+    #: :meth:`_program_index` and :attr:`name`, worked out once: every rule asks for them.
+    _program: int | None = field(default=None, init=False, compare=False, repr=False)
+    _name: str | None = field(default=None, init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        idx = self._program_index()
+        object.__setattr__(self, "_program", idx)
+        object.__setattr__(self, "_name", None if idx is None else _basename(self.words[idx]))
 
     def _program_index(self) -> int | None:
         """Index in ``words`` of the command really executed.
@@ -202,19 +210,18 @@ class SimpleCommand:
         redirection-only commands.  Use :attr:`program` for the word with its
         directory, and look at ``words[0]`` to see the wrapper itself.
         """
-        idx = self._program_index()
-        return None if idx is None else _basename(self.words[idx])
+        return self._name
 
     @property
     def program(self) -> str | None:
         """The program word as written (directory kept): ``'/opt/venv/bin/pip'``."""
-        idx = self._program_index()
+        idx = self._program
         return None if idx is None else self.words[idx]
 
     @property
     def args(self) -> tuple[str, ...]:
         """Words after the program (wrappers and their options excluded)."""
-        idx = self._program_index()
+        idx = self._program
         return () if idx is None else self.words[idx + 1 :]
 
     @property
