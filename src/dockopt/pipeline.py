@@ -188,4 +188,6 @@ def select_rules(select: Iterable[str] | None, ignore: Iterable[str], *, kind: s
     """
     chosen = list(RULES) if select is None else [r for r in RULES if r in set(resolve(select))]
     dropped = set(resolve(ignore))
+    if not dropped:  # the usual call: no rule's fields hashed for a set lookup
+        return [r for r in chosen if r.kind == kind]
     return [r for r in chosen if r not in dropped and r.kind == kind]

@@ -112,21 +112,31 @@ class Scope:
         self._before[id(stage.from_instruction)] = State(
             dict(graph.global_values), workdir, shell, shell_from, user, windows
         )
+        # One State per run of instructions that change nothing (most of them): instructions
+        # share it, as they share its values, which nobody modifies (State.values is a Mapping).
+        state: State | None = None
         for ins in stage.instructions:
-            self._before[id(ins)] = State(values.copy(), workdir, shell, shell_from, user, windows)
+            if state is None:
+                state = State(values.copy(), workdir, shell, shell_from, user, windows)
+            self._before[id(ins)] = state
             kw = ins.keyword
             if kw == "ARG":
                 args.declare(ins, values, graph.global_values)
+                state = None
             elif kw == "ENV":
                 for name, value in args.env(ins, values):
                     env_only[name] = value
+                state = None
             elif kw == "WORKDIR":
                 text = ins.args
                 expanded = args.expand(text, values) if "$" in text else text
                 workdir = paths.resolve(workdir, expanded if expanded is not None else text)
+                state = None
             elif kw == "SHELL" and ins.json_args:
                 shell, shell_from = tuple(ins.json_args), ins
+                state = None
             elif kw == "USER":
                 user = ins.args
+                state = None
         self._end[stage.index] = State(values, workdir, shell, shell_from, user, windows)
         self._env[stage.index] = env_only
