@@ -143,8 +143,13 @@ def guard(old: Dockerfile, new: Dockerfile, rule: Rule | None) -> list[str]:
     The text ``new`` prints is parsed again: it must parse (a rule that prints
     text BuildKit refuses is a bug, raised as :class:`PassBug`), BuildKit must
     read it as the instructions, flags, arguments and stages the tree holds,
-    and the final image must run as ``old``'s does.
+    and the final image must run as ``old``'s does. Most rewrites are made of
+    instructions the parser made, moved and re-commented:
+    :func:`reading.reads_as_written` shows those read back as written by
+    parsing only the file's start and the instructions an edit re-tokenised.
     """
+    if reading.reads_as_written(new):  # the common case, told without parsing the whole text again
+        return _image_changes(old, new)
     text = new.to_source()
     try:
         printed = parse(text)
@@ -158,7 +163,11 @@ def guard(old: Dockerfile, new: Dockerfile, rule: Rule | None) -> list[str]:
         misread = reading.difference(new, printed)
         if misread is not None:
             return [f"BuildKit would read the rewritten file differently ({misread})"]
-    return [f"the rewrite would change the image ({p})" for p in runtime_config(old).differences(runtime_config(printed))]
+    return _image_changes(old, printed)
+
+
+def _image_changes(old: Dockerfile, new: Dockerfile) -> list[str]:
+    return [f"the rewrite would change the image ({p})" for p in runtime_config(old).differences(runtime_config(new))]
 
 
 def _unique(skips: list[Skip]) -> list[Skip]:

@@ -144,8 +144,11 @@ class Instruction(Record):
                 for name in _TOKEN_VIEWS:
                     if name in mine:
                         theirs[name] = mine[name]
-            if new.heredocs is self.heredocs and "text" in mine:
-                theirs["text"] = mine["text"]
+            if new.heredocs is self.heredocs:
+                if "text" in mine:
+                    theirs["text"] = mine["text"]
+                if new.escape == self.escape and READS_ALONE in mine:
+                    theirs[READS_ALONE] = mine[READS_ALONE]
         return new
 
     # -- printing -----------------------------------------------------------
@@ -432,6 +435,11 @@ class Instruction(Record):
             return None
         return self.line, self.end_line
 
+
+#: Where an instruction keeps whether its text, lexed on its own (from the start of a line,
+#: with its escape character), gives back exactly its tokens and heredocs: True for every
+#: instruction the parser made (see ``reading.reads_as_written``).
+READS_ALONE = "_reads_alone"
 
 #: The cached views of :class:`Instruction` computed from its tokens and escape character alone.
 _TOKEN_VIEWS = ("logical", "_split", "keyword_text", "keyword", "flags", "args", "json_args", "value", "onbuild_child")

@@ -9,7 +9,7 @@ from . import buildkit
 from .errors import ParseError
 from .lalr import Node, Table, UnexpectedToken, load_table
 from .lexer import DockerfileLexer, split_lines
-from .nodes import Dockerfile, Heredoc, Instruction, Trivia
+from .nodes import READS_ALONE, Dockerfile, Heredoc, Instruction, Trivia
 from .tokens import Token
 
 _TRIVIA_KIND = {"COMMENT": "comment", "BLANK": "blank"}
@@ -87,7 +87,9 @@ def _instruction(children: list[Token], leading: tuple[Trivia, ...], escape: str
     first = children[0]
     last = children[-1]
     if last.type == "EOL":  # no heredocs (they follow the EOL): the children are the parts
-        return Instruction(tuple(children), (), leading, escape, first.line, last.line)
+        ins = Instruction(tuple(children), (), leading, escape, first.line, last.line)
+        ins.__dict__[READS_ALONE] = True  # the lexer made these tokens of this text
+        return ins
     parts: list[Token] = []
     heredocs: list[Heredoc] = []
     body: Token | None = None
@@ -111,6 +113,7 @@ def _instruction(children: list[Token], leading: tuple[Trivia, ...], escape: str
             Heredoc(o.name, o.chomp, o.expand, o.fd, h.body, h.terminator) for o, h in zip(openers, heredocs, strict=True)
         ]
         ins = Instruction(tuple(parts), tuple(heredocs), leading, escape, first.line, end_line)
+    ins.__dict__[READS_ALONE] = True  # the lexer made these tokens of this text
     return ins
 
 

@@ -12,7 +12,10 @@ text agree exactly when the printed text means what the tree means.
 
 from __future__ import annotations
 
-from .nodes import Dockerfile, Instruction
+from .buildkit import GO_SPACE
+from .errors import ParseError
+from .nodes import READS_ALONE, Dockerfile, Instruction, Trivia
+from .parser import parse
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -61,13 +64,88 @@ def identical(meant: Dockerfile, printed: Dockerfile) -> bool:
         return False
     if [t.text for t in meant.directives] != [t.text for t in printed.directives]:
         return False
-    for a, b in zip(meant.instructions, printed.instructions, strict=True):
-        if a.parts != b.parts or a.heredocs != b.heredocs or a.escape != b.escape:
+    return all(_same_tokens(a, b) for a, b in zip(meant.instructions, printed.instructions, strict=True))
+
+
+def reads_as_written(doc: Dockerfile) -> bool:
+    """Whether parsing ``doc``'s text gives back ``doc``'s tokens (:func:`identical`), told without parsing all of it.
+
+    BuildKit's reader is line based, and an instruction whose last line ends
+    in a line break leaves it at the start of a line, as it was at the start
+    of the file: what comes after reads as it would on its own. So the text
+    reads as written when the file's start (BOM, directives, the first
+    instruction) parses back to the same, every other instruction's text,
+    lexed on its own, gives its tokens back (true of every instruction the
+    parser made, and kept by edits that leave its tokens alone), and every
+    comment and blank line is one line that reads as the comment or blank it
+    is meant to be. False is no verdict: parse the text and compare.
+    """
+    instructions = doc.instructions
+    escape = doc.escape
+    if not instructions:
+        return False
+    for ins in instructions:
+        if ins.escape != escape or not _ends_its_line(ins):
             return False
-        for x, y in zip(a.parts, b.parts, strict=True):
-            if x.type != y.type:
-                return False
-    return True
+    first = instructions[0]
+    try:
+        head = parse(doc.bom + "".join(t.text for t in doc.directives) + first.to_source())
+    except ParseError:
+        return False
+    # (the escape and BOM it read need no comparing: the first instruction's tokens carry both)
+    if len(head.instructions) != 1 or [t.text for t in head.directives] != [t.text for t in doc.directives]:
+        return False
+    again = head.instructions[0]
+    if not _same_tokens(again, first) or [(t.kind, t.text) for t in again.leading] != [(t.kind, t.text) for t in first.leading]:
+        return False
+    for ins in instructions[1:]:
+        if not all(_reads_as_trivia(t) for t in ins.leading) or not _reads_alone(ins):
+            return False
+    trailing = doc.trailing
+    return all(_reads_as_trivia(t, last=i == len(trailing) - 1) for i, t in enumerate(trailing))
+
+
+def _ends_its_line(ins: Instruction) -> bool:
+    """The instruction's text ends with a line break (that it reads alone shows nothing continues it)."""
+    if ins.heredocs:
+        return ins.heredocs[-1].terminator.endswith("\n")
+    return ins.eol.endswith("\n")
+
+
+def _reads_as_trivia(t: Trivia, *, last: bool = False) -> bool:
+    """One line (the file's last may lack its line break) the lexer reads as the comment or blank line it is."""
+    text = t.text
+    lines = text.count("\n")
+    if not (lines == 1 and text.endswith("\n")) and not (last and lines == 0):
+        return False
+    body = text.lstrip(GO_SPACE)
+    return t.kind == ("blank" if not body else "comment" if body[0] == "#" else "instruction")
+
+
+def _reads_alone(ins: Instruction) -> bool:
+    """Whether ``ins``'s text, lexed from the start of a line with its escape character, gives its tokens back.
+
+    The parser marks the instructions it makes; for others (an edit of the
+    tokens) the text is parsed once, after an escape directive and a blank
+    line that ends the directives.
+    """
+    facts = ins.__dict__
+    found = facts.get(READS_ALONE)
+    if found is None:
+        try:
+            alone = parse(f"# escape={ins.escape}\n\n{ins.text}")
+        except ParseError:
+            found = False
+        else:
+            found = len(alone.instructions) == 1 and not alone.trailing and _same_tokens(alone.instructions[0], ins)
+        facts[READS_ALONE] = found
+    return bool(found)
+
+
+def _same_tokens(a: Instruction, b: Instruction) -> bool:
+    if a.parts != b.parts or a.heredocs != b.heredocs or a.escape != b.escape:
+        return False
+    return all(x.type == y.type for x, y in zip(a.parts, b.parts, strict=True))
 
 
 def difference(meant: Dockerfile, printed: Dockerfile) -> str | None:
