@@ -187,9 +187,13 @@ def apply(doc: Dockerfile, ctx: Context) -> Dockerfile:
     inserts: list[tuple[Instruction, Instruction, bool]] = []  # (anchor, new ENV, after?)
     for stage in doc.stages:
         body = stage.instructions
+        if not any(ins.keyword == "COPY" and ins.flag("from") is not None for ins in body):
+            continue  # no COPY --from: nothing copies a virtualenv in (and no scope is worked out for it)
         inherited = [ins for s in model.graph.ancestry(stage)[:-1] for ins in s.instructions]
         seen: set[str] = set()
         for i, ins in enumerate(body):
+            if ins.keyword != "COPY" or ins.flag("from") is None:
+                continue  # as copied_env_dir, before asking for the scope
             workdir = model.scope.workdir(ins)
             env_dir = copied_env_dir(ins, workdir if paths.literal(workdir) else None)
             if env_dir is None:
