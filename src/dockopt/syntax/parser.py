@@ -134,6 +134,9 @@ def parse_instructions(snippet: str, escape: str = "\\") -> tuple[Instruction, .
     Passes build new instructions as text in the file's style and parse them
     here, so a new node is exactly what re-reading the output will produce.
     """
-    header = f"# escape={escape}\n"
-    doc = parse(header + snippet)
+    head = snippet[:1]
+    if escape == "\\" and head.isascii() and head.isalpha():
+        doc = parse(snippet)  # the default escape, and a first line no directive, BOM or comment can start
+    else:
+        doc = parse(f"# escape={escape}\n{snippet}")
     return tuple(i.without_origin() for i in doc.instructions)
