@@ -87,6 +87,11 @@ _ASSIGNMENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]]*\])?\+?=")
 _REDIR_RE = re.compile(r"[0-9]*(?:<<<|<<-|<<|<>|<&|>>|>&|>\||<|>)|&>>|&>")
 _BLANKS = " \t"
 _METACHARS = frozenset(" \t\n;&|<>()")
+# A run of characters a word takes as they are: no metacharacter, quote, escape or `$`
+# (the scanner appends such a run at once instead of a character at a time).
+_PLAIN_RUN = re.compile(r"[^ \t\n;&|<>()\\'\"`$]+")
+# The same inside double quotes, where only `"`, `\`, `$` and a backtick mean anything.
+_QUOTED_RUN = re.compile(r'[^"\\$`]+')
 # Nesting guard: `parse_command` must never raise, not even RecursionError on
 # `$($($(...` style input.
 _MAX_NESTING = 40
@@ -487,8 +492,10 @@ class _Lexer:
                     out.append("$")
                     i += 1
             else:
-                out.append(c)
-                i += 1
+                m = _PLAIN_RUN.match(s, i)
+                assert m is not None  # c is none of the characters the run stops at
+                out.append(m.group())
+                i = m.end()
         return i, "".join(out)
 
     def _double_quoted(self, i: int, out: list[str]) -> int:
@@ -511,9 +518,14 @@ class _Lexer:
                 end = self._backticks(i)
                 out.append(s[i:end])
                 i = end
-            else:
+            elif c == "\\" or c == "$":  # not an escape or a substitution here: the character itself
                 out.append(c)
                 i += 1
+            else:
+                m = _QUOTED_RUN.match(s, i)
+                assert m is not None  # c is none of the characters the run stops at
+                out.append(m.group())
+                i = m.end()
         self.complex = True  # unterminated double quote
         return n
 
