@@ -18,6 +18,7 @@ would ignore, touches pip.conf, or calls pip with an option uv does not take.
 
 from __future__ import annotations
 
+import posixpath
 import re
 
 from ..model.packages import PackageInstall
@@ -41,17 +42,21 @@ _HARMLESS_PIP_ENV = frozenset(
 )
 
 
-def _pip_call(cmd: SimpleCommand, call: PackageInstall) -> bool:
-    """A call of the virtualenv's pip (``pip``, ``pip3``, ``python -m pip``), not of a pip named by its path."""
-    return call.manager == "pip" and "/" not in (cmd.program or "")
+def _pip_call(cmd: SimpleCommand, call: PackageInstall, venv: str) -> bool:
+    """A call of the virtualenv's pip (``pip``, ``pip3``, ``python -m pip``, or either by its path in the
+    virtualenv), not of another interpreter's pip named by its path (``/usr/local/bin/pip install poetry``)."""
+    if call.manager != "pip":
+        return False
+    program = cmd.program or ""
+    return "/" not in program or posixpath.dirname(posixpath.normpath(program)) == f"{venv}/bin"
 
 
-def _edits(ins: Instruction) -> list[tuple[int, int, str]]:
+def _edits(ins: Instruction, venv: str) -> list[tuple[int, int, str]]:
     """The spans of RUN text turning each pip call into ``uv pip`` (Decline when one can't be)."""
     edits: list[tuple[int, int, str]] = []
     s = script(ins)
     for cmd, call in s.calls:
-        if not _pip_call(cmd, call):
+        if not _pip_call(cmd, call, venv):
             continue
         if ins.heredocs or s.exec_form or s.commands.complex:
             raise Decline(ins, f"RUN at line {ins.line} calls pip in shell text the rule does not edit; change it to `uv pip` by hand")
@@ -65,9 +70,10 @@ def _edits(ins: Instruction) -> list[tuple[int, int, str]]:
         if len(spans) != len(cmd.words):
             raise Decline(ins, f"RUN at line {ins.line}: cannot tell where `{cmd.raw}` names pip; change it to `uv pip` by hand")
         first = last = program
-        if _PYTHON_RE.fullmatch(cmd.words[program]) and cmd.words[program + 1 : program + 3] == ("-m", "pip"):
+        name = posixpath.basename(cmd.words[program])
+        if _PYTHON_RE.fullmatch(name) and cmd.words[program + 1 : program + 3] == ("-m", "pip"):
             last = program + 2  # `python -m pip`
-        elif not _PIP_RE.fullmatch(cmd.words[program]):
+        elif not _PIP_RE.fullmatch(name):
             raise Decline(ins, f"RUN at line {ins.line}: cannot tell where `{cmd.raw}` names pip; change it to `uv pip` by hand")
         edits.append((spans[first][0], spans[last][1], "uv pip"))
     return edits
@@ -108,13 +114,16 @@ def _rewrite(doc: Dockerfile, stage: Stage, created: Instruction, venv: str, ctx
     problem = _pip_settings(dict(model.scope.end(stage).values), stage, model.graph.ancestry(stage))
     if problem is not None:
         raise Decline(stage.from_instruction, problem)
+    user = model.image_runs_pip
+    if user is not None:
+        raise Decline(user, f"the image runs pip ({user.keyword} at line {user.line}), and `uv venv` puts no pip in {venv}")
     body = list(stage.instructions)
     after = body[body.index(created) + 1 :]
     replacements: dict[Instruction, list[Instruction]] = {}
     for ins in after:
         if ins.keyword != "RUN":
             continue
-        edits = _edits(ins)
+        edits = _edits(ins, venv)
         if edits:
             edited = ins.edit_args(edits)
             if edited is None:
@@ -183,7 +192,11 @@ matters (PIP_INDEX_URL, PIP_EXTRA_INDEX_URL, PIP_FIND_LINKS ...: uv reads
 UV_* variables instead) or writes pip.conf, or calls pip with an option uv
 does not have (--prefer-binary, --no-warn-script-location, --timeout ...) or
 an action it does not have, or in shell text the rule does not edit
-(heredocs, exec form, if/for). pip calls by path (/usr/local/bin/pip install
-poetry: a build tool for the image's own interpreter) stay pip. poetry,
+(heredocs, exec form, if/for), or when the image itself runs pip (a RUN,
+HEALTHCHECK or ENTRYPOINT/CMD of the shipped stages, or the script one
+starts): `uv venv` puts no pip in the virtualenv. The virtualenv's pip by its
+path (/opt/venv/bin/python -m pip ...) becomes `uv pip` too; another
+interpreter's pip by path (/usr/local/bin/pip install poetry: a build tool
+for the image's own interpreter) stays pip. poetry,
 pipenv and uv sync installs are left as they are.""",
 )
