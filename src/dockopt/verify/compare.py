@@ -254,6 +254,10 @@ def compare_files(
     b = {p: e for p, e in before.items() if not _skipped(p, venvs)}
     a = {p: e for p, e in after.items() if not _skipped(p, venvs)}
     diffs: list[str] = []
+    # A virtualenv's contents are the distributions check's business, but one
+    # the original has under the working directory must still be there.
+    for venv in sorted(set(virtualenvs(before)) - set(virtualenvs(after))):
+        diffs.append(f"{venv}/: a virtualenv in the original, missing in the rewrite")
     for path in sorted(set(b) | set(a)):
         eb, ea = b.get(path), a.get(path)
         if ea is None:
