@@ -29,7 +29,6 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 from common import CACHE, ROOT, Project, checkout, external_images, load_manifest
