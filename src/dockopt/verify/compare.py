@@ -210,7 +210,8 @@ def compare_entrypoint(commands: Sequence[str], before: Sequence[Executable], af
             continue
         shown.append(f"{b.name} -> {b.path}" + ("" if a.path == b.path else f" / {a.path}"))
         if a.path is None:
-            diffs.append(f"{b.name}: resolves to {b.path} in the original, not found in the rewrite")
+            where = a.name.removeprefix(b.name)
+            diffs.append(f"{b.name}: resolves to {b.path} in the original, not found in the rewrite{where}")
         elif not a.executable:
             diffs.append(f"{b.name}: {a.path} is not executable in the rewrite")
     if not shown:

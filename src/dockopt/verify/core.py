@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from ..engine import DOCKER, BuildError, Engine, EngineError, check_engine
 from . import compare
 from .build import build, dependency_layer_reused, facts, final_base, new_tag
-from .imagefs import ImageFiles, candidate_commands
+from .imagefs import Executable, ImageFiles, candidate_commands
 from .probe import run_probe
 from .result import Check, Verification, verdict
 
@@ -120,15 +121,18 @@ def _verify(
         commands = candidate_commands(config_b.get("Entrypoint"), config_b.get("Cmd"))
         resolved_b = [files_b.resolve(name, path_b, wd_b) for name in commands]
         resolved_a = [files_a.resolve(name, path_a, wd_a) for name in commands]
-        # A script's interpreter (#!/bin/bash, #!/usr/bin/env python3) must resolve too.
-        for exe in list(resolved_b):
-            interp = exe.interpreter
-            if interp and interp[0].endswith("/env") and len(interp) > 1:
-                interp = interp[1:]
-            if interp and interp[0] not in commands:
-                commands.append(interp[0])
-                resolved_b.append(files_b.resolve(interp[0], path_b, wd_b))
-                resolved_a.append(files_a.resolve(interp[0], path_a, wd_a))
+        # A script's interpreter (#!/bin/bash, #!/usr/bin/env python3) must
+        # resolve too: the original's in the original, the rewrite's own
+        # script's in the rewrite (the script itself may differ).
+        for b, a in list(zip(resolved_b, resolved_a, strict=True)):
+            ib, ia = _interpreter(b), _interpreter(a)
+            if ib is None:
+                continue
+            label = f"{b.name}'s interpreter {ib}"
+            commands.append(label)
+            resolved_b.append(replace(files_b.resolve(ib, path_b, wd_b), name=label))
+            after_exe = files_a.resolve(ia, path_a, wd_a) if ia else Executable(name=label, path=None)
+            resolved_a.append(replace(after_exe, name=label if ia == ib else f"{label} (the rewrite's: {ia})"))
         check_entry = compare.compare_entrypoint(commands, resolved_b, resolved_a)
         check_files = compare.compare_files(
             wd_b, wd_a, files_b.tree(wd_b) if wd_b not in ("", "/") else None, files_a.tree(wd_a) if wd_a not in ("", "/") else None
@@ -171,3 +175,15 @@ def _base_labels(engine: Engine, text: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in labels.items()}
 
 
+
+
+def _interpreter(exe: Executable) -> str | None:
+    """The program a resolved script's ``#!`` line runs (``env X`` -> ``X``)."""
+    if exe.path is None:
+        return None
+    interp = exe.interpreter
+    if interp and interp[0].endswith("/env") and len(interp) > 1:
+        interp = interp[1:]
+        if interp and interp[0].startswith("-"):
+            return None
+    return interp[0] if interp else None
