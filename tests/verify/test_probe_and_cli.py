@@ -29,7 +29,7 @@ def run_probe_here(*modules: str) -> dict[str, object]:
 
 def test_probe_lists_distributions_with_top_level_modules_and_imports() -> None:
     result = result_from_json(run_probe_here("click", "lark", "dockopt_no_such_module"))
-    assert result.version == "%d.%d.%d" % sys.version_info[:3]
+    assert result.version == ".".join(map(str, sys.version_info[:3]))
     click_dist = result.distributions["click"]
     assert click_dist.top_level == ("click",)
     assert result.imports["click"] is None and result.imports["lark"] is None
