@@ -24,6 +24,20 @@ from common import ROOT, checkout, external_images, load_manifest, stand_in_for
 DOCKER = "/usr/bin/docker"
 
 
+def slim_variant(image: str) -> str | None:
+    """python:3.9 -> python:3.9-slim, python:3.8-buster -> python:3.8-slim-buster,
+    python:latest -> python:slim; None when already slim."""
+    tag = image.split(":", 1)[1]
+    if "slim" in tag:
+        return None
+    if tag == "latest":
+        return "python:slim"
+    for release in ("-bookworm", "-bullseye", "-buster", "-trixie"):
+        if tag.endswith(release):
+            return f"python:{tag[: -len(release)]}-slim{release}"
+    return f"python:{tag}-slim"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", nargs="*", help="projects to prepare (default: all)")
@@ -48,8 +62,13 @@ def main() -> int:
                 continue
             tag, version = stand_in
             versions.add(version)
-            if image != tag:
-                aliases[image if ":" in image else image + ":latest"] = tag
+            name = image if ":" in image else image + ":latest"
+            if name != tag:
+                aliases[name] = tag
+            # dockopt's rewrite may name the slim variant of the same tag.
+            slim = slim_variant(name)
+            if slim is not None and slim != f"python:{version}-slim":
+                aliases[slim] = f"python:{version}-slim"
     print("versions:", " ".join(sorted(versions, key=lambda v: tuple(map(int, v.split("."))))))
     for alias, tag in sorted(aliases.items()):
         print(f"  {alias} -> {tag}")
