@@ -36,10 +36,10 @@ def norm(name):
     return re.sub(r"[-_.]+", "-", name).lower()
 
 def req_name(req):
+    # Extras count: a tool asks for pbs-installer[download], whose httpx is
+    # marked extra == "download"; only installed names are ever used.
     m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", req)
-    if not m or re.search(r"extra\s*==", req):
-        return None
-    return norm(m.group(1))
+    return norm(m.group(1)) if m else None
 
 def modules_from_files(paths):
     found = set()
