@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from ..engine import BuildResult, Engine
+from ..engine import BuildError, BuildResult, Engine
 from ..measure import choose_code_file, install_step_cached
 from ..syntax import parse
 from .result import ImageFacts
@@ -77,10 +77,16 @@ def dependency_layer_reused(
         scratch = Path(tmp) / "context"
         shutil.copytree(context, scratch, symlinks=True, ignore=shutil.ignore_patterns(".git", "__pycache__"))
         target = scratch / edit.relative_to(context)
+        # A short comment line, so that a linter run by the build (flake8 in
+        # a RUN) has nothing to say about it; unique so no cache can answer.
+        ends_with_newline = target.read_bytes().endswith(b"\n") or target.stat().st_size == 0
         with target.open("a", encoding="utf-8") as fh:
-            fh.write(f"\n# dockopt verify: code-only edit {uuid.uuid4().hex}\n")
+            fh.write(("" if ends_with_newline else "\n") + f"# {uuid.uuid4().hex}\n")
         try:
             rebuilt = engine.build(text, scratch, tag, progress=progress)
+        except BuildError as exc:
+            tail = " / ".join(exc.log_tail.strip().splitlines()[-2:])
+            return None, f"the rebuild after a code-only edit of {edit.relative_to(context)} failed: {tail}"
         finally:
             engine.remove_image(tag)
     rel = edit.relative_to(context)
