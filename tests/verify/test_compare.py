@@ -190,3 +190,19 @@ def test_smoke_compares_exit_code_and_stdout() -> None:
     changed = compare_smoke(argv, (0, "a\nb"), (0, "a\nc"))
     assert changed.ok is False and "stdout line 2" in changed.differences[0]
     assert compare_smoke([], None, None).ok is None
+
+
+def test_installer_closure_follows_extras_but_never_a_requested_or_differently_installed_dist() -> None:
+    poetry = Distribution("poetry", "2.0", ("poetry",), ("pbs-installer",), installer="pip", requested=True)
+    pbs = Distribution("pbs-installer", "1.0", ("pbs_installer",), (), ("httpx",), installer="pip")
+    httpx = Distribution("httpx", "0.28", ("httpx",), installer="pip")
+    assert installer_only({d.name: d for d in (poetry, pbs, httpx)}) == {"poetry", "pbs-installer", "httpx"}
+    # The app asked for httpx by name (pip's REQUESTED): losing it is the app's loss.
+    asked = Distribution("httpx", "0.28", ("httpx",), installer="pip", requested=True)
+    assert installer_only({d.name: d for d in (poetry, pbs, asked)}) == {"poetry", "pbs-installer"}
+    # Installed by uv for the app, not by the pip that installed the tool.
+    by_uv = Distribution("httpx", "0.28", ("httpx",), installer="uv")
+    assert "httpx" not in installer_only({d.name: d for d in (poetry, pbs, by_uv)})
+    # Needed only through someone else's extra: still the tool's.
+    other = Distribution("app-lib", "1.0", ("app_lib",), (), ("httpx",), installer="pip", requested=True)
+    assert "httpx" in installer_only({d.name: d for d in (poetry, pbs, httpx, other)})

@@ -45,18 +45,27 @@ def _show(value: object) -> str:
 
 
 def installer_only(dists: Mapping[str, Distribution]) -> set[str]:
-    """Installer tools in ``dists`` and the distributions only they need:
-    the closure of INSTALLERS' requirements, less anything another
-    distribution (not in that closure) also requires."""
+    """Installer tools in ``dists`` and the distributions only they need.
+
+    From each tool, follow its requirements (extras too: poetry asks for
+    ``pbs-installer[download]``) through distributions installed the same way
+    (the same INSTALLER) and not asked for by name (no REQUESTED marker: an
+    app's own requirement, even one a tool shares, is never set aside). Then
+    keep out whatever another distribution needs unconditionally."""
     tools = {k for k in dists if k in INSTALLERS}
+    installers = {dists[k].installer for k in tools}
     closure: set[str] = set()
     todo = list(tools)
     while todo:
         key = todo.pop()
         if key in closure or key not in dists:
             continue
+        d = dists[key]
+        if key not in tools and (d.requested or d.installer not in installers):
+            continue
         closure.add(key)
-        todo.extend(dists[key].requires)
+        todo.extend(d.requires)
+        todo.extend(d.requires_extra)
     changed = True
     while changed:
         changed = False

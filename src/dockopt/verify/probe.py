@@ -36,10 +36,23 @@ def norm(name):
     return re.sub(r"[-_.]+", "-", name).lower()
 
 def req_name(req):
-    # Extras count: a tool asks for pbs-installer[download], whose httpx is
-    # marked extra == "download"; only installed names are ever used.
     m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", req)
     return norm(m.group(1)) if m else None
+
+def split_requires(reqs):
+    # (unconditional names, names needed only with an extra)
+    plain, extra = set(), set()
+    for req in reqs:
+        name = req_name(req)
+        if name:
+            (extra if re.search(r"extra\s*==", req) else plain).add(name)
+    return sorted(plain), sorted(extra - plain)
+
+def describe(name, version, read_text, files, reqs):
+    plain, extra = split_requires(reqs)
+    return {"name": name, "version": version, "top": top_levels(read_text, files), "requires": plain,
+            "requires_extra": extra, "installer": (read_text("INSTALLER") or "").strip(),
+            "requested": read_text("REQUESTED") is not None}
 
 def modules_from_files(paths):
     found = set()
@@ -72,9 +85,7 @@ def with_metadata():
         if not name or norm(name) in out:
             continue
         files = [str(f) for f in (dist.files or [])]
-        reqs = [r for r in (req_name(x) for x in (dist.requires or [])) if r]
-        out[norm(name)] = {"name": name, "version": dist.version, "top": top_levels(dist.read_text, files),
-                           "requires": sorted(set(reqs))}
+        out[norm(name)] = describe(name, dist.version, dist.read_text, files, dist.requires or [])
     return out
 
 def by_scanning():
@@ -106,9 +117,8 @@ def by_scanning():
                 continue
             record = read_text("RECORD") or read_text("installed-files.txt") or ""
             files = [line.split(",")[0] for line in record.splitlines() if line]
-            reqs = [r for r in (req_name(x) for x in fields.get("requires-dist", [])) if r]
-            out[norm(name)] = {"name": name, "version": (fields.get("version") or [""])[0],
-                               "top": top_levels(read_text, files), "requires": sorted(set(reqs))}
+            out[norm(name)] = describe(name, (fields.get("version") or [""])[0], read_text, files,
+                                       fields.get("requires-dist", []))
     return out
 
 def try_import(module):
@@ -146,7 +156,10 @@ class Distribution:
     name: str
     version: str
     top_level: tuple[str, ...] = ()
-    requires: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()        # unconditional requirement names
+    requires_extra: tuple[str, ...] = ()  # names required only with an extra
+    installer: str = ""                   # the dist-info INSTALLER file: pip, uv, poetry ...
+    requested: bool = False               # pip's REQUESTED marker: asked for by name, not pulled in
 
 
 @dataclass(frozen=True)
@@ -185,6 +198,9 @@ def result_from_json(data: dict[str, object]) -> ProbeResult:
                     version=str(d.get("version", "")),
                     top_level=tuple(str(m) for m in d.get("top", []) or []),
                     requires=tuple(str(r) for r in d.get("requires", []) or []),
+                    requires_extra=tuple(str(r) for r in d.get("requires_extra", []) or []),
+                    installer=str(d.get("installer", "") or ""),
+                    requested=bool(d.get("requested", False)),
                 )
     imports_raw = data.get("imports")
     imports = {str(k): (None if v is None else str(v)) for k, v in imports_raw.items()} if isinstance(imports_raw, dict) else {}
