@@ -129,8 +129,10 @@ def try_import(module):
         return "timed out after %ds" % IMPORT_TIMEOUT
     if proc.returncode == 0:
         return None
-    lines = [l for l in proc.stderr.strip().splitlines() if l.strip()]
-    return (lines[-1].strip() if lines else "exit code %d" % proc.returncode)[:300]
+    lines = [l.strip() for l in proc.stderr.strip().splitlines() if l.strip()]
+    # The exception line, not a hint printed after it (GitPython's ends in "export ...").
+    errors = [l for l in lines if re.match(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Warning)\b[^:]*:", l)]
+    return ((errors or lines or ["exit code %d" % proc.returncode])[-1])[:300]
 
 IMPORT_TIMEOUT = int(sys.argv[1])
 modules = [m for m in sys.argv[2:] if all(p.isidentifier() for p in m.split("."))]
