@@ -206,3 +206,17 @@ def test_installer_closure_follows_extras_but_never_a_requested_or_differently_i
     # Needed only through someone else's extra: still the tool's.
     other = Distribution("app-lib", "1.0", ("app_lib",), (), ("httpx",), installer="pip", requested=True)
     assert "httpx" in installer_only({d.name: d for d in (poetry, pbs, httpx, other)})
+
+
+def test_what_only_wheel_needs_is_aside_but_not_what_the_app_needs() -> None:
+    wheel = Distribution("wheel", "0.46.1", ("wheel",), ("packaging",), installer="pip", requested=True)
+    packaging = Distribution("packaging", "25.0", ("packaging",), installer="pip")
+    app = Distribution("yt-dlp", "2025.1", ("yt_dlp",), installer="pip", requested=True)
+    before = probe(wheel, packaging, app)
+    check = compare_distributions(before, probe(app))
+    assert check.ok is True and "packaging" in check.detail, check
+    assert modules_to_import(before) == ["yt_dlp"]
+    # Negative control: once the app needs packaging, losing it is a difference.
+    needy = Distribution("yt-dlp", "2025.1", ("yt_dlp",), ("packaging",), installer="pip", requested=True)
+    lost = compare_distributions(probe(wheel, packaging, needy), probe(needy))
+    assert lost.ok is False and "packaging" in lost.differences[0]

@@ -45,14 +45,15 @@ def _show(value: object) -> str:
 
 
 def installer_only(dists: Mapping[str, Distribution]) -> set[str]:
-    """Installer tools in ``dists`` and the distributions only they need.
+    """Installer tools in ``dists`` (pip, setuptools and wheel included) and
+    the distributions only they need (wheel >= 0.46 brings packaging).
 
     From each tool, follow its requirements (extras too: poetry asks for
     ``pbs-installer[download]``) through distributions installed the same way
     (the same INSTALLER) and not asked for by name (no REQUESTED marker: an
     app's own requirement, even one a tool shares, is never set aside). Then
     keep out whatever another distribution needs unconditionally."""
-    tools = {k for k in dists if k in INSTALLERS}
+    tools = {k for k in dists if k in INSTALLERS or k in ASIDE}
     installers = {dists[k].installer for k in tools}
     closure: set[str] = set()
     todo = list(tools)
@@ -85,7 +86,7 @@ def compare_distributions(before: ProbeResult, after: ProbeResult) -> Check:
     if after.error is not None:
         return Check("distributions", False, f"the original has python, the rewrite: {after.error}", (after.error,))
     b, a = before.distributions, after.distributions
-    dropped_tools = installer_only(b) - set(a)
+    dropped_tools = (installer_only(b) - set(a)) - ASIDE
     aside = set(ASIDE) | dropped_tools
     diffs: list[str] = []
     for key in sorted((set(b) | set(a)) - aside):
@@ -99,8 +100,12 @@ def compare_distributions(before: ProbeResult, after: ProbeResult) -> Check:
     note = "pip, setuptools, wheel aside"
     if dropped_tools:
         names = sorted(dropped_tools & INSTALLERS)
-        others = len(dropped_tools) - len(names)
-        note += f"; installer {', '.join(names)} only in the original" + (f" (+{others} it alone needs)" if others else "")
+        others = sorted(dropped_tools - INSTALLERS)
+        what = f"installer {', '.join(names)}" if names else "what pip/setuptools/wheel alone need"
+        more = f" (+{len(others)} only they need: {', '.join(others[:4])}{', ...' if len(others) > 4 else ''})" if names and others else ""
+        if not names:
+            more = f" ({', '.join(others)})"
+        note += f"; {what} only in the original{more}"
     where = f"python {before.version} ({before.python}) vs {after.version} ({after.python})"
     if diffs:
         return Check("distributions", False, f"{len(diffs)} of {compared} distributions differ ({note}); {where}", _cap(diffs))
