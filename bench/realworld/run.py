@@ -98,14 +98,19 @@ def mb(n: int | None) -> str:
 
 
 def table(rows: list[dict[str, Any]]) -> str:
-    out = ["| project | outcome | before | after | dep. layer reused | rules | reason / differences |", "|---|---|---|---|---|---|---|"]
+    out = [
+        "| project | outcome | before | after | change | dep. layer reused | rules | reason / differences |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         reused = {True: "yes", False: "no", None: "-"}[r.get("reused")]
+        b, a = r.get("before_bytes"), r.get("after_bytes")
+        change = f"{a / b - 1:+.0%}" if a and b else "-"
         reason = (r.get("reason") or "").replace("|", "/").replace("\n", " ")
         if len(reason) > 260:
             reason = reason[:257] + "..."
         out.append(
-            f"| {r['name']} | {r['outcome']} | {mb(r.get('before_bytes'))} | {mb(r.get('after_bytes'))} | {reused} "
+            f"| {r['name']} | {r['outcome']} | {mb(b)} | {mb(a)} | {change} | {reused} "
             f"| {', '.join(r.get('changes') or []) or '-'} | {reason} |"
         )
     return "\n".join(out)
@@ -131,6 +136,18 @@ def totals(rows: list[dict[str, Any]]) -> str:
             f"median size reduction of the verified: {statistics.median(reductions):.0%} "
             f"(min {min(reductions):.0%}, max {max(reductions):.0%})"
         )
+    restaged = [
+        1 - r["after_bytes"] / r["before_bytes"]
+        for r in verified
+        if r.get("before_bytes") and r.get("after_bytes") and {"DO002", "DO004"} & set(r.get("changes") or [])
+    ]
+    if restaged:
+        lines.append(
+            f"median size reduction of the verified whose rewrite split the stages or slimmed the base (DO002/DO004, "
+            f"{len(restaged)}): {statistics.median(restaged):.0%}"
+        )
+    bigger = [r["name"] for r in rewritten if r.get("before_bytes") and r.get("after_bytes") and r["after_bytes"] > r["before_bytes"]]
+    lines.append(f"rewrites bigger than the original: {len(bigger)}" + (f" ({', '.join(bigger)})" if bigger else ""))
     reused = [r.get("reused") for r in verified]
     lines.append(f"dependency layer reused after a code-only edit (verified): {reused.count(True)} yes, "
                  f"{reused.count(False)} no, {reused.count(None)} not measurable")
