@@ -44,9 +44,18 @@ def image_present(image: str) -> bool:
     return subprocess.run([DOCKER, "image", "inspect", ref], capture_output=True).returncode == 0
 
 
+def dockopt_revision() -> str:
+    """The commit of the dockopt being measured (+ if the work tree has changes)."""
+    rev = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run(["git", "-C", str(ROOT), "diff", "--quiet", "HEAD", "--", "src"], capture_output=True)
+    return rev.stdout.strip() + ("+" if dirty.returncode else "")
+
+
 def run_project(p: Project) -> dict[str, Any]:
     start = time.monotonic()
-    row: dict[str, Any] = {"name": p.name, "repo": p.repo, "commit": p.commit, "dockerfile": p.dockerfile}
+    row: dict[str, Any] = {
+        "name": p.name, "repo": p.repo, "commit": p.commit, "dockerfile": p.dockerfile, "dockopt": dockopt_revision(),
+    }
     src = checkout(p)
     if src is None:
         return {**row, "outcome": "no source", "reason": f"no snapshot at {p.mirror} (fetch {p.repo})"}
