@@ -108,8 +108,8 @@ def mb(n: int | None) -> str:
 
 def table(rows: list[dict[str, Any]]) -> str:
     out = [
-        "| project | outcome | before | after | change | dep. layer reused | rules | reason / differences |",
-        "|---|---|---|---|---|---|---|---|",
+        "| project | outcome | before | after | change | dep. layer reused | rules | dockopt | reason / differences |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         reused = {True: "yes", False: "no", None: "-"}[r.get("reused")]
@@ -120,7 +120,7 @@ def table(rows: list[dict[str, Any]]) -> str:
             reason = reason[:257] + "..."
         out.append(
             f"| {r['name']} | {r['outcome']} | {mb(b)} | {mb(a)} | {change} | {reused} "
-            f"| {', '.join(r.get('changes') or []) or '-'} | {reason} |"
+            f"| {', '.join(r.get('changes') or []) or '-'} | {r.get('dockopt', '46ab6a8')} | {reason} |"
         )
     return "\n".join(out)
 
