@@ -42,6 +42,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", nargs="*", help="projects to prepare (default: all)")
     ap.add_argument("--dry-run", action="store_true", help="print the plan, build nothing")
+    ap.add_argument("--aliases-only", action="store_true", help="only tag the aliases (the stand-ins exist)")
     opts = ap.parse_args()
     projects = [p for p in load_manifest() if not opts.only or p.name in opts.only]
     aliases: dict[str, str] = {}
@@ -75,7 +76,8 @@ def main() -> int:
     if opts.dry_run:
         return 0
     ordered = sorted(versions, key=lambda v: tuple(map(int, v.split("."))))
-    subprocess.run(["bash", str(ROOT / "scripts" / "stand-in-images.sh"), *ordered], check=True)
+    if not opts.aliases_only:
+        subprocess.run(["bash", str(ROOT / "scripts" / "stand-in-images.sh"), *ordered], check=True)
     for alias, tag in sorted(aliases.items()):
         subprocess.run([DOCKER, "tag", tag, alias], check=True)
     return 0
