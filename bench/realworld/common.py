@@ -35,8 +35,8 @@ PYTHON_TAG = re.compile(
     r"^(?:docker\.io/)?(?:library/)?python(?::(?P<tag>[\w.-]+))?(?:@sha256:[0-9a-f]+)?$"
 )
 _TAG_PARTS = re.compile(r"^(?P<version>3(?:\.\d+){0,2})?(?:-?(?P<slim>slim))?(?:-(?P<release>bookworm|bullseye|buster|trixie))?$")
-#: The newest CPython the stand-ins have: what python:3, python:latest and python:slim stand for here.
-NEWEST = "3.13"
+#: What python:3, python:latest and python:slim stand for here: 3.12, as scripts/stand-in-images.sh tags them.
+NEWEST = "3.12"
 AVAILABLE = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13")
 
 
