@@ -658,3 +658,10 @@ def measure_cmd(
 from .batch.command import batch as _batch  # noqa: E402  (after cli's helpers, which it uses at run time)
 
 cli.add_command(_batch)
+
+
+# -- dockopt verify (src/dockopt/verify/command.py; its module imports only click) ---------------
+
+from .verify.command import verify_cmd  # noqa: E402
+
+cli.add_command(verify_cmd)

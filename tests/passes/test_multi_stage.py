@@ -217,6 +217,7 @@ def test_every_app_has_a_golden_case(app: str) -> None:
 DECLINED = {
     "already-slim": "shed nothing",  # the docker-init shape: a split would only add a venv
     "system-setup-heavy": "in both stages",  # setup work before the install would run twice
+    "slim-split-grows": "shed nothing",  # bench/realworld: such splits grew pgslot-notify-bot & co.
 }
 
 
