@@ -151,12 +151,17 @@ def _load() -> None:
     Importing the rules allocates many long-lived objects, and the collector
     would walk them again and again (about a tenth of the start-up). Frozen,
     they are never scanned; the rewrite itself runs with the collector on.
+    Their dataclasses take their compiled methods from the cache
+    (:mod:`dockopt.classcache`, another quarter).
     """
     import gc
 
+    from .classcache import CachedClasses
+
     gc.disable()
     try:
-        from . import config, filejob, pipeline, report  # noqa: F401
+        with CachedClasses():
+            from . import config, filejob, pipeline, report  # noqa: F401
     finally:
         gc.freeze()
         gc.enable()
