@@ -14,9 +14,9 @@ cache and compiles only what it has not seen (with the flags ``exec`` of the
 text would use), then runs the code exactly as ``exec`` would. The classes
 are the same; only the compile is skipped. The cache is one ``marshal`` file
 per Python build in dockopt's cache folder (``$XDG_CACHE_HOME/dockopt``, like
-the parser table), rewritten atomically with the entries of the last run
-whenever that run compiled something, so it never grows stale entries for
-long. A missing, unreadable or unwritable cache only costs the compiles.
+the parser table), rewritten atomically whenever a run compiled something;
+entries no run uses any more are dropped once they are the larger part. A
+missing, unreadable or unwritable cache only costs the compiles.
 """
 
 from __future__ import annotations
@@ -110,6 +110,8 @@ class CachedClasses:
 
         vars(dataclasses).pop("exec", None)  # the builtin again, for every class defined later
         recorder = self.recorder
-        if recorder is not None and exc[0] is None and (recorder.compiled or len(recorder.used) != len(recorder.known)):
-            _write(self.path, recorder.used)
+        if recorder is not None and exc[0] is None and recorder.compiled:
+            # Keep what other runs use too, unless that is mostly stale (classes changed since).
+            known, used = recorder.known, recorder.used
+            _write(self.path, used if len(known) > 2 * len(used) else {**known, **used})
 
