@@ -16,8 +16,8 @@ import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
+from ..datafiles import read_text
 from ..syntax import Instruction, Stage
 from .analysis import Analysis
 from .packages import PackageInstall
@@ -70,7 +70,7 @@ class Table:
 @cache
 def table() -> Table:
     """``data/caches.toml``, loaded once."""
-    raw = tomllib.loads((resources.files("dockopt") / "data" / "caches.toml").read_text("utf-8"))
+    raw = tomllib.loads(read_text("caches.toml"))
     tools = {
         name: Tool(
             manager=name,

@@ -13,9 +13,9 @@ import fnmatch
 import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Literal
 
+from ..datafiles import read_text
 from .packages import normalize_package_name
 
 Role = Literal["toolchain", "build-only", "dev", "runtime"]
@@ -89,7 +89,7 @@ class Table:
 @cache
 def table() -> Table:
     """``data/debian.toml``, loaded once."""
-    raw = tomllib.loads((resources.files("dockopt") / "data" / "debian.toml").read_text("utf-8"))
+    raw = tomllib.loads(read_text("debian.toml"))
     packages = {
         name: Package(
             name=name,

@@ -12,8 +12,9 @@ import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
+
+from ..datafiles import read_text
 
 
 def load_toml(text: str | None) -> dict[str, Any] | None:
@@ -190,7 +191,7 @@ class PythonTools:
 
 @cache
 def python_tools() -> PythonTools:
-    raw = tomllib.loads((resources.files("dockopt") / "data" / "python_tools.toml").read_text("utf-8"))
+    raw = tomllib.loads(read_text("python_tools.toml"))
     return PythonTools(
         tools={str(k): str(v) for k, v in raw["python-tools"].items()},
         installers={str(k): str(v) for k, v in raw["python-tool-installers"].items()},

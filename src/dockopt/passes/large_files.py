@@ -18,8 +18,8 @@ import posixpath
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 
+from ..datafiles import read_text
 from ..model import paths
 from ..model.analysis import Analysis
 from ..model.context import Inventory
@@ -39,7 +39,7 @@ class _Table:
 
 @cache
 def table() -> _Table:
-    raw = tomllib.loads((resources.files("dockopt") / "data" / "large_files.toml").read_text("utf-8"))
+    raw = tomllib.loads(read_text("large_files.toml"))
     return _Table(int(raw["weights_floor"]), dict(raw["weights"]), frozenset(raw["keep-out"]["names"]))
 
 
