@@ -137,7 +137,8 @@ def run(
     from .filejob import process
 
     for job in jobs:
-        report, original, new = process(job, mode, debug, claims=claims)
+        # `rewrite -` shows the file, not a diff: only the JSON document would hold one.
+        report, original, new = process(job, mode, debug, claims=claims, diff=not (mode == "stdout" and fmt == "text"))
         reports.append(report)
         worst = max(worst, exit_code(report, mode))
         if fmt == "text":

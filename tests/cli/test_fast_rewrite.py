@@ -286,7 +286,7 @@ def test_fast_path_imports_no_click(tmp_path: Path) -> None:
     code = (
         "import sys; from dockopt.entry import main; sys.argv = ['dockopt', 'rewrite', '-']\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print(sorted(m for m in ('click', 'rich') if m in sys.modules), file=sys.stderr)"
+        "print(sorted(m for m in ('click', 'rich', 'difflib', 'importlib.resources') if m in sys.modules), file=sys.stderr)"
     )
     out = subprocess.run([sys.executable, "-c", code], input=NAIVE, capture_output=True, cwd=tmp_path, env=_env(), check=True)
     assert out.stderr.decode().strip().splitlines()[-1] == "[]"
