@@ -21,8 +21,9 @@ missing, unreadable or unwritable cache only costs the compiles.
 
 from __future__ import annotations
 
-import os
 import sys
+
+from . import cachefiles
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -31,10 +32,7 @@ if TYPE_CHECKING:
 
 
 def cache_path() -> str:
-    """One file per Python build: marshalled code is only valid for the interpreter that made it."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    tag = sys.implementation.cache_tag or "python"
-    return os.path.join(base, "dockopt", f"dataclass-code-{tag}-{sys.hexversion:x}.marshal")
+    return cachefiles.cache_path("dataclass-code")
 
 
 class _Recorder:
@@ -64,31 +62,12 @@ class _Recorder:
 
 
 def _read(path: str) -> dict[str, CodeType]:
-    import marshal
     from types import CodeType
 
-    try:
-        with open(path, "rb") as fh:
-            data = marshal.load(fh)
-    except (OSError, EOFError, ValueError, TypeError):
-        return {}
+    data = cachefiles.read_marshal(path)
     if not isinstance(data, dict):
         return {}
     return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, CodeType)}
-
-
-def _write(path: str, entries: dict[str, CodeType]) -> None:
-    """Atomically, like the parser table; a read-only cache folder only costs the next run the compiles."""
-    import marshal
-
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as fh:
-            marshal.dump(entries, fh)
-        os.replace(tmp, path)
-    except (OSError, ValueError):
-        pass
 
 
 class CachedClasses:
@@ -113,5 +92,5 @@ class CachedClasses:
         if recorder is not None and exc[0] is None and recorder.compiled:
             # Keep what other runs use too, unless that is mostly stale (classes changed since).
             known, used = recorder.known, recorder.used
-            _write(self.path, used if len(known) > 2 * len(used) else {**known, **used})
+            cachefiles.write_marshal(self.path, used if len(known) > 2 * len(used) else {**known, **used})
 

@@ -10,12 +10,11 @@ checks a stage's needs with it; both read the same facts.
 from __future__ import annotations
 
 import fnmatch
-import tomllib
 from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
-from ..datafiles import read_text
+from ..datafiles import load_table
 from .packages import normalize_package_name
 
 Role = Literal["toolchain", "build-only", "dev", "runtime"]
@@ -89,7 +88,7 @@ class Table:
 @cache
 def table() -> Table:
     """``data/debian.toml``, loaded once."""
-    raw = tomllib.loads(read_text("debian.toml"))
+    raw = load_table("debian.toml")
     packages = {
         name: Package(
             name=name,

@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import posixpath
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from ..datafiles import read_text
+from ..datafiles import load_table
 from ..model.analysis import Analysis, analyse
 from ..model.context import BuildContext, DockerIgnore, Inventory, glob_regex
 from ..model.runs import uses
@@ -57,7 +56,7 @@ class Candidate:
 
 @cache
 def candidates() -> tuple[Candidate, ...]:
-    raw = tomllib.loads(read_text("dockerignore.toml"))
+    raw = load_table("dockerignore.toml")
     return tuple(Candidate(e["pattern"], e["group"], e.get("check", "")) for e in raw["entry"])
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from ...datafiles import read_text
+from ...datafiles import load_table
 
 
 @dataclass(frozen=True)
@@ -36,7 +35,7 @@ class Tables:
 @cache
 def tables() -> Tables:
     """The table, loaded once."""
-    raw: dict[str, Any] = tomllib.loads(read_text("dependency_manifests.toml"))
+    raw: dict[str, Any] = load_table("dependency_manifests.toml")
     projects = {
         name: ProjectTool(
             name=name,
