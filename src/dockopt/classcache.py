@@ -4,7 +4,7 @@
 ``__hash__`` and ``__setattr__`` as source text and compiles it with
 ``exec`` (one compile per method before Python 3.13, one per class after).
 The rules and the model define about sixty dataclasses, and those compiles
-are about a quarter of a cold ``dockopt rewrite -``. The text is the same on
+are about a fifth of a cold ``dockopt rewrite -``. The text is the same on
 every run, so the compiled code can be kept, as Python keeps a module's
 bytecode in ``__pycache__``.
 

@@ -152,7 +152,7 @@ def _load() -> None:
     would walk them again and again (about a tenth of the start-up). Frozen,
     they are never scanned; the rewrite itself runs with the collector on.
     Their dataclasses take their compiled methods from the cache
-    (:mod:`dockopt.classcache`, another quarter).
+    (:mod:`dockopt.classcache`, another fifth).
     """
     import gc
 
