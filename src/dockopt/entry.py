@@ -151,17 +151,12 @@ def _load() -> None:
     Importing the rules allocates many long-lived objects, and the collector
     would walk them again and again (about a tenth of the start-up). Frozen,
     they are never scanned; the rewrite itself runs with the collector on.
-    Their dataclasses take their compiled methods from the cache
-    (:mod:`dockopt.classcache`, another fifth).
     """
     import gc
 
-    from .classcache import CachedClasses
-
     gc.disable()
     try:
-        with CachedClasses():
-            from . import config, filejob, pipeline, report  # noqa: F401
+        from . import config, filejob, pipeline, report  # noqa: F401
     finally:
         gc.freeze()
         gc.enable()
