@@ -218,6 +218,7 @@ DECLINED = {
     "already-slim": "shed nothing",  # the docker-init shape: a split would only add a venv
     "system-setup-heavy": "in both stages",  # setup work before the install would run twice
     "slim-split-grows": "shed nothing",  # bench/realworld: such splits grew pgslot-notify-bot & co.
+    "poetry-own-venv": "virtualenv of its own",  # bench/realworld treadbook-users: run with `poetry run`
 }
 
 
@@ -308,7 +309,7 @@ BASE = "FROM python:3.12\nWORKDIR /app\nCOPY requirements.txt .\n"
         ),
         ("FROM $BASE\nRUN pip install flask\n", "build argument without a default"),
         ("FROM tiangolo/uvicorn-gunicorn:python3.11\nRUN pip install flask\n", "isn't the official python image"),
-        ("FROM python:3.12 AS base\nRUN poetry install\nCMD python app.py\n", "editable mode"),
+        ("FROM python:3.12 AS base\nENV POETRY_VIRTUALENVS_CREATE=false\nRUN poetry install\nCMD python app.py\n", "editable mode"),
         (
             "FROM python:3.12\nWORKDIR /app\nCOPY pyproject.toml uv.lock ./\nRUN uv sync\nWORKDIR /srv\nCOPY . .\n",
             "editable mode",
@@ -388,7 +389,7 @@ def test_user_layout_adds_user_flag() -> None:
 
 def test_user_layout_falls_back_for_poetry() -> None:
     text = BASE.replace("requirements.txt", "pyproject.toml poetry.lock") + "RUN poetry install --no-root\n"
-    text = text.replace("WORKDIR /app\n", "RUN pip install poetry\nWORKDIR /app\n")
+    text = text.replace("WORKDIR /app\n", "RUN pip install poetry && poetry config virtualenvs.create false\nWORKDIR /app\n")
     result = split(text, layout="user")
     (change,) = result.changes
     assert "/opt/venv" in result.text
@@ -443,7 +444,10 @@ def test_manifest_copy_stays_when_no_later_copy_brings_it() -> None:
 
 def test_poetry_root_package_with_package_mode_off(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.poetry]\npackage-mode = false\n")
-    text = "FROM python:3.12\nRUN pip install poetry\nWORKDIR /app\nCOPY pyproject.toml poetry.lock ./\nRUN poetry install\nCMD python app.py\n"
+    text = (
+        "FROM python:3.12\nENV POETRY_VIRTUALENVS_CREATE=false\nRUN pip install poetry\nWORKDIR /app\n"
+        "COPY pyproject.toml poetry.lock ./\nRUN poetry install\nCMD python app.py\n"
+    )
     assert skip_messages(text) and "editable mode" in skip_messages(text)[0]
     result = split(text, context_dir=tmp_path)
     assert result.changes and not result.skips
@@ -614,7 +618,9 @@ def test_uv_run_at_run_time_gets_the_uv_binary() -> None:
     result = split(text)
     runtime = result.text.split("\n\nFROM ", 1)[1]
     assert "COPY --from=builder /usr/local/bin/uv /usr/local/bin/uv" in runtime
-    assert "UV_PROJECT_ENVIRONMENT=/opt/venv" in runtime
+    # `uv run` finds the project's own .venv, copied to the same path: no ENV for it
+    assert "COPY --from=builder /app/.venv /app/.venv" in runtime
+    assert "ENV" not in runtime
     assert "gets the uv binary from the builder" in result.changes[0].message
 
 

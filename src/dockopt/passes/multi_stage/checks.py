@@ -16,6 +16,7 @@ from .classify import PY_TOOL_COMMANDS, Run
 from .facts import Facts
 from .job import VENV_DIR, Job
 from .placement import Placement, runtime_instructions
+from .venv import Kept
 
 _USER_SWITCH = frozenset({"su", "sudo", "runuser", "doas"})
 #: Commands that put a file in place (curl -o, mv, ln -s ...).
@@ -25,7 +26,7 @@ _ROOT_USERS = frozenset({"root", "0", "root:root", "0:0", "root:0", "0:root"})
 _REDIRECTING_ENV = frozenset(
     {
         "PIP_TARGET", "PIP_PREFIX", "PIP_ROOT", "PIP_USER", "VIRTUAL_ENV", "PYTHONUSERBASE", "PYTHONHOME",
-        "UV_SYSTEM_PYTHON", "UV_PROJECT_ENVIRONMENT", "UV_PYTHON", "PIPENV_PYTHON", "CONDA_PREFIX",
+        "UV_SYSTEM_PYTHON", "UV_PYTHON", "PIPENV_PYTHON", "CONDA_PREFIX",
     }
 )  # fmt: skip
 
@@ -114,8 +115,11 @@ def _check_run(job: Job, i: int, run: Run) -> None:
         raise Decline(ins, "a RUN calls setup.py directly; the rule only moves pip/poetry/pipenv/uv installs")
 
 
-def check_runtime(job: Job, placement: Placement, facts: Facts, uv_copied: bool) -> None:
-    """What stays in the runtime stage must not need what the builder keeps (compilers, tools, /usr/local)."""
+def check_runtime(job: Job, placement: Placement, facts: Facts, uv_copied: bool, kept: Kept | None = None) -> None:
+    """What stays in the runtime stage must not need what the builder keeps (compilers, tools, /usr/local).
+
+    With ``kept`` (a virtualenv the installs make themselves, copied to its own path) the packages don't
+    move: a step may name the ``.venv`` or the image's own python, but not a tool pip put in /usr/local."""
     toolchain = debian.table().toolchain_commands
     copied_bins = _copied_bins(job, placement)
     made_bins = _made_bins(job, placement)
@@ -154,8 +158,12 @@ def check_runtime(job: Job, placement: Placement, facts: Facts, uv_copied: bool)
             path, name = m.group(0), m.group(1)
             if not name.startswith(("python", "pip")) and (path in copied_bins or path in made_bins):
                 continue
+            if kept is not None:
+                if name.startswith(("python", "pip")):
+                    continue  # the image's own interpreter, which never had the packages
+                raise Decline(ins, f"`{path}` is used after the install; what pip installed into /usr/local stays in the builder stage")
             raise Decline(ins, f"`{path}` is used after the install; the packages' scripts move to {VENV_DIR}/bin")
-        if re.search(r"(?:^|[\s/\"'=])\.venv/", full):
+        if kept is None and re.search(r"(?:^|[\s/\"'=])\.venv/", full):
             raise Decline(ins, f"a step after the install refers to a .venv directory; the packages move to {VENV_DIR}")
 
 

@@ -23,7 +23,7 @@ from .facts import choose_layout, install_facts
 from .job import USER_BASE, VENV_DIR, Job
 from .payoff import check_duplicated_setup, sheds
 from .placement import Placement, check_same_path, place
-from .venv import choose_venv_dir
+from .venv import Kept, choose_venv_dir, kept_environment
 
 
 def apply(doc: Dockerfile, ctx: Context) -> Dockerfile:
@@ -57,7 +57,18 @@ def split(job: Job) -> Dockerfile | None:
     check_base(job)
     check_structure(job)
     facts = install_facts(job)
-    layout, layout_edits, layout_notes = choose_layout(job, facts)
+    kept = kept_environment(job, facts)
+    if kept is None:
+        # dockopt's virtualenv is active in the builder: a build tool pip installs in the install RUN
+        # must go to /usr/local, not into it
+        facts.edits.extend(facts.tool_edits)
+        facts.notes.extend(facts.tool_notes)
+        layout, layout_edits, layout_notes = choose_layout(job, facts)
+    else:
+        layout, layout_edits = "project", []
+        layout_notes = [_kept_note(kept)]
+        if job.ctx.layout == "user":
+            layout_notes.append(f"layout=user not used: {kept.tool} makes its own virtualenv, which stays at {kept.path}")
     facts.edits.extend(layout_edits)
     placement = place(job, facts)
     if facts.editable_project:
@@ -65,11 +76,16 @@ def split(job: Job) -> Dockerfile | None:
     script_words = check_shebangs(job, placement)
     runtime_cmds, builder_cmds = stage_commands(job, placement, script_words)
     copy_uv = _runtime_runs_uv(job, placement)
-    check_runtime(job, placement, facts, uv_copied=copy_uv)
+    check_runtime(job, placement, facts, uv_copied=copy_uv, kept=kept)
     plan = plan_apt(job, placement, runtime_cmds, builder_cmds)
     check_duplicated_setup(job, placement)
-    venv_dir = choose_venv_dir(job) if layout == "venv" else VENV_DIR
-    new, assembly_notes = assemble(job, placement, plan, facts, Where(layout, venv_dir, copy_uv))
+    if kept is not None:
+        venv_dir = kept.path
+    else:
+        venv_dir = choose_venv_dir(job) if layout == "venv" else VENV_DIR
+    where = Where(layout, venv_dir, copy_uv, off_path=kept is not None and kept.on_path is not True)
+    new, assembly_notes = assemble(job, placement, plan, facts, where)
+    tool = kept.tool if kept is not None else ""
     slim = slim_target(new, job.ctx)
     if not sheds(job, placement, plan, facts, slim.image):
         raise Decline(
@@ -84,7 +100,7 @@ def split(job: Job) -> Dockerfile | None:
         notes.append(f"the virtualenv goes to {venv_dir}: {VENV_DIR} would be inside the app's own directories")
     if copy_uv:
         notes.append("the runtime stage runs `uv`, so it gets the uv binary from the builder")
-    job.ctx.change(RULE, job.stage.from_instruction, _message(job, plan, layout, venv_dir, notes))
+    job.ctx.change(RULE, job.stage.from_instruction, _message(job, plan, layout, venv_dir, notes, tool))
     return new
 
 
@@ -132,9 +148,23 @@ def _runtime_runs_uv(job: Job, placement: Placement) -> bool:
     )
 
 
-def _message(job: Job, plan: AptPlan, layout: str, venv_dir: str, notes: list[str]) -> str:
-    where = f"installs into {venv_dir}" if layout == "venv" else f"installs into {USER_BASE} with pip --user"
-    message = f"split into a builder stage ({where}) and a runtime stage"
+def _kept_note(kept: Kept) -> str:
+    """Why the virtualenv stays where it is, and what PATH says of it."""
+    if kept.on_path is True:
+        state = "it is on PATH, as in the original"
+    elif kept.on_path is False:
+        state = "it stays off PATH, as in the original"
+    else:
+        state = "PATH stays as the file sets it"
+    return f"{kept.how}; a virtualenv is bound to its path, so it is not moved, and {state}"
+
+
+def _message(job: Job, plan: AptPlan, layout: str, venv_dir: str, notes: list[str], tool: str) -> str:
+    if layout == "project":
+        message = f"split into a builder stage ({tool} makes its virtualenv at {venv_dir}) and a runtime stage that copies it to the same path"
+    else:
+        where = f"installs into {venv_dir}" if layout == "venv" else f"installs into {USER_BASE} with pip --user"
+        message = f"split into a builder stage ({where}) and a runtime stage"
     moved = [p for i, step in plan.items() if step.in_builder for p in moved_packages(job.runs[i], step.packages)]
     if moved:
         message += f"; build-only apt packages stay in the builder ({', '.join(dict.fromkeys(moved))})"
