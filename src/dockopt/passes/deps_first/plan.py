@@ -128,7 +128,7 @@ def _included(path: str, copies: tuple[CodeCopy, ...], walk: Walk) -> list[str]:
         return []
     reqs = context.requirements(rel)
     top = posixpath.dirname(rel)
-    return [posixpath.join(posixpath.dirname(path), posixpath.relpath(f, top or ".")) for f in reqs.files[1:]]
+    return [posixpath.normpath(posixpath.join(posixpath.dirname(path), posixpath.relpath(f, top or "."))) for f in reqs.files[1:]]
 
 
 def _context_file(path: str, copies: tuple[CodeCopy, ...], walk: Walk) -> str | None:
