@@ -822,3 +822,14 @@ def test_nested_includes_and_constraints_with_the_whole_pipeline(tmp_path: Path)
         assert copy in builder, result.text
     assert "COPY app.py ." not in builder  # negative control: DO001 moves the code below the install
     assert "below the dependency install" in " ".join(c.message for c in result.changes if c.rule == "DO001")
+
+
+def test_virtual_env_naming_uvs_project_environment_is_kept() -> None:
+    """The uv docs' shape: ENV VIRTUAL_ENV/PATH naming /app/.venv, which `uv sync` fills (it ignores VIRTUAL_ENV)."""
+    env = "ENV VIRTUAL_ENV=/app/.venv PATH=/app/.venv/bin:$PATH\n"
+    result = split(UV.replace("RUN pip install uv\n", "RUN pip install uv\n" + env) + "RUN uv sync --locked --no-install-project\nCOPY . .\n")
+    assert "COPY --from=builder /app/.venv /app/.venv" in _runtime(result.text)
+    # negative controls: another directory, or pip (which would install into the interpreter)
+    other = UV.replace("RUN pip install uv\n", "RUN pip install uv\nENV VIRTUAL_ENV=/venv\n")
+    assert "ENV VIRTUAL_ENV" in skip_messages(other + "RUN uv sync --locked --no-install-project\n")[0]
+    assert "ENV VIRTUAL_ENV" in skip_messages(BASE + env + "RUN pip install -r requirements.txt\n")[0]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ...model import args, debian
+from ...model import args, debian, paths
 from ...syntax import Instruction
 from ..base import Decline
 from .classify import PY_TOOL_COMMANDS, Run
@@ -86,9 +86,21 @@ def _check_env(ins: Instruction) -> None:
         keys = [k for k, _ in ins.env_pairs]
     except ValueError:
         raise Decline(ins, "an ENV line before the install can't be read") from None
-    bad = [k for k in keys if k in _REDIRECTING_ENV]
+    bad = [k for k in keys if k in _REDIRECTING_ENV and k != "VIRTUAL_ENV"]
     if bad:
         raise Decline(ins, f"ENV {bad[0]} decides where packages are installed; the rule won't second-guess it")
+
+
+def check_virtual_env(job: Job, kept: Kept | None) -> None:
+    """ENV VIRTUAL_ENV before the install decides where pip, poetry and pipenv install; ``uv sync`` ignores it
+    (without --active), so it may name the project environment uv keeps where it is."""
+    for ins in job.body[: job.last + 1]:
+        if ins.keyword != "ENV" or "VIRTUAL_ENV" not in {k for k, _ in ins.env_pairs}:
+            continue
+        value = job.model.scope.before(job.body[job.last]).values.get("VIRTUAL_ENV")
+        if kept is not None and kept.tool == "uv" and value is not None and paths.resolve("/", value) == kept.path:
+            continue
+        raise Decline(ins, "ENV VIRTUAL_ENV decides where packages are installed; the rule won't second-guess it")
 
 
 def _check_run(job: Job, i: int, run: Run) -> None:

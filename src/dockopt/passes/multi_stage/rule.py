@@ -17,7 +17,7 @@ from ..base import Context, Decline, Rule
 from ..slim_base import slim_target
 from .apt_plan import AptPlan, moved_packages, plan_apt
 from .assemble import Where, assemble
-from .checks import check_base, check_runtime, check_shebangs, check_structure
+from .checks import check_base, check_runtime, check_shebangs, check_structure, check_virtual_env
 from .classify import classify_run
 from .facts import choose_layout, install_facts
 from .job import USER_BASE, VENV_DIR, Job
@@ -58,6 +58,7 @@ def split(job: Job) -> Dockerfile | None:
     check_structure(job)
     facts = install_facts(job)
     kept = kept_environment(job, facts)
+    check_virtual_env(job, kept)
     if kept is None:
         # dockopt's virtualenv is active in the builder: a build tool pip installs in the install RUN
         # must go to /usr/local, not into it
