@@ -67,7 +67,10 @@ def test_cache_mounts_build_run_the_same_and_are_not_larger(engine: Engine, app:
     assert without.smoke is not None and with_mounts.smoke is not None
     assert app.smoke.matches(without.smoke), without.smoke
     assert app.smoke.matches(with_mounts.smoke), f"{with_mounts.smoke}\n{mounted.text}"
-    assert with_mounts.size_bytes <= without.size_bytes, (without.size_bytes, with_mounts.size_bytes)
+    # An install left in the final stage (DO002 declined, e.g. poetry-own-venv) may add what reading
+    # the mounted cache writes (MOUNT_SIDE_EFFECTS); in a builder stage it never reaches the image.
+    allowance = MOUNT_SIDE_EFFECTS if len(dockopt.parse(mounted.text).stages) == 1 else 0
+    assert with_mounts.size_bytes <= without.size_bytes + allowance, (without.size_bytes, with_mounts.size_bytes)
 
 
 SINGLE_STAGE = """\
