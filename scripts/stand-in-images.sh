@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
-# Build local stand-ins for the official python:3.12-slim and python:3.12
+# Build local stand-ins for the official python:X.Y-slim and python:X.Y
 # images, for machines that cannot pull from an image registry.
 #
-#   python:3.12-slim  debootstrap'ed bookworm (minbase) slimmed the way
+#   scripts/stand-in-images.sh            python:3.12-slim and python:3.12
+#   scripts/stand-in-images.sh 3.9 3.12   the same for each version given
+#
+#   python:X.Y-slim   debootstrap'ed bookworm (minbase) slimmed the way
 #                     debian:bookworm-slim is, plus the runtime libraries and
-#                     the CPython build found on this machine, laid out like
-#                     the official python slim image (/usr/local).
-#   python:3.12       the slim stand-in plus the buildpack-deps:bookworm
+#                     this machine's CPython X.Y build (pyenv, newest X.Y.*),
+#                     laid out like the official python slim image
+#                     (/usr/local). Before 3.12 the official images also ship
+#                     setuptools and wheel; so do these.
+#   python:X.Y        the slim stand-in plus the buildpack-deps:bookworm
 #                     package set, without the slim dpkg excludes.
+#
+# DOCKOPT_STANDIN_PYTHON=/path/to/prefix picks the CPython build when one
+# version is asked for. The Debian release is always bookworm.
 #
 # Each image carries a dockopt.recipe label: a hash of this script and of
 # every host file it reads. Images are rebuilt only when missing or when that
@@ -16,13 +24,12 @@
 set -euo pipefail
 
 DOCKER=/usr/bin/docker  # 20.10 client; /usr/local/bin/docker lacks buildx
-PYTHON_SRC=${DOCKOPT_STANDIN_PYTHON:-/root/.pyenv/versions/3.12.1}
+PYENV_VERSIONS=/root/.pyenv/versions
+DEFAULT_VERSION=3.12
 SUITE=bookworm
 CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
 LOCAL_CA_DIR=/usr/local/share/ca-certificates
 ROOT_PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin
-SLIM=python:3.12-slim
-FULL=python:3.12
 
 # debuerreotype's slimify lists (what makes debian:*-slim "slim").
 SLIM_EXCLUDES=(
@@ -245,7 +252,7 @@ EOF
     cp -rL "$LOCAL_CA_DIR/." "$ROOT$LOCAL_CA_DIR/"
   fi
 
-  # --- python:3.12-slim runtime packages
+  # --- python:X.Y-slim runtime packages
   mount -t proc proc "$ROOT/proc"
   say "installing runtime packages: ca-certificates netbase tzdata ${libs[*]}"
   quietly in_root apt-get update
@@ -259,19 +266,19 @@ EOF
   tar -C "$PYTHON_SRC" -cf - bin include lib share | tar -C "$ROOT/usr/local" -xf -
   local py=$ROOT/usr/local
   # Host-installed packages (and pip's copy) go; ensurepip reinstalls pip.
-  find "$py/lib/python3.12/site-packages" -mindepth 1 -maxdepth 1 \
+  find "$py/lib/python$PYMM/site-packages" -mindepth 1 -maxdepth 1 \
     -not -name README.txt -exec rm -rf '{}' +
-  rm -f "$py"/bin/pip* "$py/bin/python3.12-gdb.py"
+  rm -f "$py"/bin/pip* "$py/bin/python$PYMM-gdb.py"
   find "$py" -depth \
     '(' '(' -type d -a '(' -name test -o -name tests -o -name idle_test ')' ')' \
     -o '(' -type f -a '(' -name '*.pyc' -o -name '*.pyo' -o -name 'libpython*.a' ')' ')' ')' \
     -exec rm -rf '{}' +
   # Relocate: scripts' shebangs, sysconfig data, Makefile, .pc files.
   grep -rlIF "$PYTHON_SRC" "$py" | xargs -r sed -i "s|$PYTHON_SRC|/usr/local|g"
-  find "$py" -type f '(' -name '*.so' -o -name '*.so.*' -o -path '*/bin/python3.12' ')' \
+  find "$py" -type f '(' -name '*.so' -o -name '*.so.*' -o -path "*/bin/python$PYMM" ')' \
     -exec strip --strip-unneeded '{}' +
   in_root ldconfig
-  quietly in_root python3.12 -m ensurepip
+  quietly in_root "python$PYMM" -m ensurepip
   for f in idle3 pip3 pydoc3 python3 python3-config; do
     ln -sfnT "$f" "$py/bin/${f%3*}${f#*3}"
   done
@@ -279,6 +286,13 @@ EOF
 
   pip_conf=$(container_pip_conf)
   [[ -z $pip_conf ]] || printf '%s\n' "$pip_conf" >"$ROOT/etc/pip.conf"
+  if ((PYMINOR < 12)); then
+    # The official images before 3.12 install wheel next to setuptools.
+    say "installing wheel (python:$PYMM images ship it)"
+    quietly in_root env SSL_CERT_FILE="$CA_BUNDLE" PIP_CERT="$CA_BUNDLE" \
+      "python$PYMM" -m pip install --no-cache-dir --disable-pip-version-check wheel
+    find "$py" -type d -name __pycache__ -prune -exec rm -rf '{}' +
+  fi
 
   # --- debuerreotype fixup / tar excludes
   umount "$ROOT/proc"
@@ -303,9 +317,11 @@ EOF
   rm -rf --one-file-system "$ROOT"
 
   # Tag only once it works, or a broken image would pass as up to date.
-  "$DOCKER" run --rm "$id" sh -ec '
-    python3 -c "import ssl, sqlite3, ctypes, lzma, bz2, readline, uuid, zlib, zoneinfo"
-    pip --version' >&2 || die "the new $SLIM image ($id) does not work"
+  local modules="ssl, sqlite3, ctypes, lzma, bz2, readline, uuid, zlib, zoneinfo"
+  ((PYMINOR >= 9)) || modules=${modules%, zoneinfo}  # zoneinfo is new in 3.9
+  "$DOCKER" run --rm "$id" sh -ec "
+    python3 -c 'import $modules'
+    pip --version" >&2 || die "the new $SLIM image ($id) does not work"
   "$DOCKER" tag "$id" "$SLIM"
 }
 
@@ -313,7 +329,7 @@ build_full() {
   local ctx=$WORK/full base
   mkdir -p "$ctx"
   # FROM a name unique to this slim build: BuildKit shares a FROM step with
-  # concurrent builds naming the same image, so "FROM python:3.12-slim"
+  # concurrent builds naming the same image, so "FROM python:X.Y-slim"
   # while other builds use it can resolve to the slim image just replaced.
   base=dockopt-stand-in-base:${SLIM_ID#sha256:}
   "$DOCKER" tag "$SLIM_ID" "$base"
@@ -347,22 +363,34 @@ tag_aliases() {  # tag_aliases IMAGE ALIAS...
   done
 }
 
-main() {
-  [[ $EUID -eq 0 ]] || die "must run as root"
-  "$DOCKER" info >/dev/null 2>&1 || die "dockerd not answering; run scripts/docker-engine.sh first"
-  command -v debootstrap >/dev/null || die "debootstrap missing; run scripts/docker-engine.sh first"
-  [[ -x $PYTHON_SRC/bin/python3 ]] || die "no CPython at $PYTHON_SRC"
+# The CPython build for version X.Y: DOCKOPT_STANDIN_PYTHON, or the newest
+# X.Y.* under $PYENV_VERSIONS.
+python_prefix() {  # python_prefix X.Y -> path
+  local want=$1 found
+  if [[ -n ${DOCKOPT_STANDIN_PYTHON:-} ]]; then
+    printf '%s\n' "$DOCKOPT_STANDIN_PYTHON"
+    return
+  fi
+  found=$(find "$PYENV_VERSIONS" -mindepth 1 -maxdepth 1 -name "$want.*" -printf '%f\n' 2>/dev/null |
+    grep -E "^${want//./\\.}\.[0-9]+$" | sort -t. -k3,3n | tail -n 1)
+  [[ -n $found ]] || die "no CPython $want under $PYENV_VERSIONS"
+  printf '%s\n' "$PYENV_VERSIONS/$found"
+}
 
-  # One build at a time.
-  exec 9>/tmp/dockopt-stand-in-images.lock
-  flock 9
+build_version() {  # build_version X.Y
+  PYMM=$1
+  PYMINOR=${PYMM#*.}
+  SLIM=python:$PYMM-slim
+  FULL=python:$PYMM
+  PYTHON_SRC=$(python_prefix "$PYMM")
+  [[ -x $PYTHON_SRC/bin/python3 ]] || die "no CPython at $PYTHON_SRC"
+  PYTHON_VERSION=$(sed -n 's/^#define PY_VERSION[[:space:]]*"\(.*\)"/\1/p' \
+    "$PYTHON_SRC/include/python$PYMM/patchlevel.h")
+  [[ $PYTHON_VERSION == "$PYMM".* ]] || die "$PYTHON_SRC is CPython '$PYTHON_VERSION', not $PYMM"
 
   local start=$SECONDS
-  PYTHON_VERSION=$(sed -n 's/^#define PY_VERSION[[:space:]]*"\(.*\)"/\1/p' \
-    "$PYTHON_SRC/include/python3.12/patchlevel.h")
   RECIPE=$(recipe_hash)
   WORK=$(mktemp -d /var/tmp/dockopt-stand-in.XXXXXX)
-  trap cleanup EXIT
 
   local old_slim old_full
   old_slim=$(image_id "$SLIM")
@@ -373,12 +401,14 @@ main() {
     $(label_of "$FULL" dockopt.base) == "$SLIM_ID" ]] || build_full
 
   local v=$PYTHON_VERSION
-  tag_aliases "$SLIM" python:3.12-slim-bookworm "python:$v-slim" "python:$v-slim-bookworm"
-  tag_aliases "$FULL" python:3.12-bookworm "python:$v" "python:$v-bookworm"
-  # The floating tags, as the registry had them when 3.12 was the newest Python: a file built FROM
-  # python (latest) is rewritten onto python:slim, and both must be the same interpreter.
-  tag_aliases "$SLIM" python:slim python:3-slim python:slim-bookworm
-  tag_aliases "$FULL" python:latest python:3 python:bookworm
+  tag_aliases "$SLIM" "python:$PYMM-slim-bookworm" "python:$v-slim" "python:$v-slim-bookworm"
+  tag_aliases "$FULL" "python:$PYMM-bookworm" "python:$v" "python:$v-bookworm"
+  if [[ $PYMM == "$DEFAULT_VERSION" ]]; then
+    # The floating tags, as the registry had them when 3.12 was the newest Python: a file built FROM
+    # python (latest) is rewritten onto python:slim, and both must be the same interpreter.
+    tag_aliases "$SLIM" python:slim python:3-slim python:slim-bookworm
+    tag_aliases "$FULL" python:latest python:3 python:bookworm
+  fi
 
   # Drop replaced builds, now untagged (full first: it is the slim one's
   # child). Docker refuses while a container or a derived image still uses
@@ -391,11 +421,36 @@ main() {
     fi
   done
 
-  "$DOCKER" image ls --filter 'reference=python:3.12*' \
+  "$DOCKER" image ls --filter "reference=python:$PYMM*" \
     --format 'table {{.Repository}}:{{.Tag}}\t{{.ID}}\t{{.Size}}'
   printf '%s: %s bytes\n' "$SLIM" "$("$DOCKER" image inspect -f '{{.Size}}' "$SLIM")" \
     "$FULL" "$("$DOCKER" image inspect -f '{{.Size}}' "$FULL")"
-  say "done in $((SECONDS - start))s"
+  cleanup
+  say "python:$PYMM done in $((SECONDS - start))s"
+}
+
+main() {
+  [[ $EUID -eq 0 ]] || die "must run as root"
+  "$DOCKER" info >/dev/null 2>&1 || die "dockerd not answering; run scripts/docker-engine.sh first"
+  command -v debootstrap >/dev/null || die "debootstrap missing; run scripts/docker-engine.sh first"
+  local -a versions=("$@")
+  ((${#versions[@]})) || versions=("$DEFAULT_VERSION")
+  local version
+  for version in "${versions[@]}"; do
+    [[ $version =~ ^3\.[0-9]+$ ]] || die "not a Python version (X.Y): $version"
+  done
+  if [[ -n ${DOCKOPT_STANDIN_PYTHON:-} ]] && ((${#versions[@]} > 1)); then
+    die "DOCKOPT_STANDIN_PYTHON names one CPython build; ask for one version"
+  fi
+
+  # One build at a time.
+  exec 9>/tmp/dockopt-stand-in-images.lock
+  flock 9
+  trap cleanup EXIT
+
+  for version in "${versions[@]}"; do
+    build_version "$version"
+  done
 }
 
 main "$@"

@@ -18,6 +18,7 @@ standalone client without the buildx plugin breaks ``DOCKER_BUILDKIT=1``.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import subprocess
@@ -26,10 +27,10 @@ import threading
 import time
 import tomllib
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import IO, Any, Literal
 
 __all__ = [
     "DOCKER",
@@ -352,6 +353,25 @@ class Engine:
         out = self._run(["image", "inspect", "-f", "{{len .RootFS.Layers}}", tag]).stdout.strip()
         return int(out)
 
+    def inspect_image(self, tag: str) -> dict[str, Any]:
+        """``docker image inspect`` of one image, as the daemon's JSON object."""
+        out = self._run(["image", "inspect", tag]).stdout
+        data = json.loads(out)
+        if not isinstance(data, list) or not data or not isinstance(data[0], dict):
+            raise EngineError(f"docker image inspect {tag}: unexpected output")
+        return data[0]
+
+    def history(self, tag: str) -> list[tuple[int, str]]:
+        """``docker history``, oldest first: (bytes, created by) per entry,
+        metadata-only entries (ENV, CMD ...) included."""
+        out = self._run(["history", "--no-trunc", "--human=false", "--format", "{{json .}}", tag]).stdout
+        rows = []
+        for line in out.splitlines():
+            if line.strip():
+                row = json.loads(line)
+                rows.append((int(row.get("Size") or 0), str(row.get("CreatedBy") or "")))
+        return rows[::-1]
+
     def remove_image(self, tag: str) -> None:
         """Remove ``tag`` if present; a missing image is not an error because
         cleanup code must be safe to run twice."""
@@ -364,22 +384,69 @@ class Engine:
         args: Sequence[str] = (),
         timeout: float = RUN_TIMEOUT,
         volumes: Sequence[tuple[Path, str]] = (),
+        *,
+        entrypoint: str | None = None,
+        network: str | None = None,
     ) -> RunResult:
         """``docker run --rm [-v HOST:CONTAINER:ro ...] tag *args`` and capture its output.
 
         The container gets a known name so that on timeout it can be killed
         and removed (killing the client alone would leave it running).
         ``volumes`` are read-only bind mounts (host paths made absolute).
+        ``entrypoint`` replaces the image's ENTRYPOINT (and so drops its CMD),
+        ``network`` is passed as ``--network`` (``"none"`` for checks that
+        must not reach anything).
         """
         name = f"dockopt-run-{uuid.uuid4().hex[:12]}"
         mounts = [f"--volume={Path(host).resolve()}:{container}:ro" for host, container in volumes]
-        cmd = [self.docker, "run", "--rm", "--name", name, *mounts, tag, *args]
+        options = ["--entrypoint", entrypoint] if entrypoint is not None else []
+        if network is not None:
+            options += ["--network", network]
+        cmd = [self.docker, "run", "--rm", "--name", name, *mounts, *options, tag, *args]
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=_env(), check=False)
         except subprocess.TimeoutExpired as exc:
             self._run(["rm", "-f", name], check=False)
             return RunResult(_text(exc.stdout), _text(exc.stderr) + f"\n[timed out after {timeout:.0f}s]", 124)
         return RunResult(proc.stdout, proc.stderr, proc.returncode)
+
+    def create_container(self, tag: str) -> str:
+        """``docker create`` a stopped container of ``tag`` to read its files
+        with :meth:`copy_from` (nothing in the image runs); remove it with
+        :meth:`remove_container`."""
+        name = f"dockopt-files-{uuid.uuid4().hex[:12]}"
+        self._run(["create", "--name", name, tag])
+        return name
+
+    def remove_container(self, name: str) -> None:
+        """Remove a container, running or not; a missing one is not an error."""
+        self._run(["rm", "-f", name], check=False)
+
+    @contextlib.contextmanager
+    def copy_from(self, container: str, path: str, *, follow_link: bool = False) -> Iterator[IO[bytes] | None]:
+        """``docker cp CONTAINER:PATH -``: a tar stream of ``path`` (None if
+        it does not exist). ``follow_link`` resolves a final symlink inside
+        the container, as ``docker cp -L`` does. The caller may stop reading
+        early; the client is killed when the block ends."""
+        cmd = [self.docker, "cp", *(["-L"] if follow_link else []), f"{container}:{path}", "-"]
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env())
+        assert proc.stdout is not None and proc.stderr is not None
+        try:
+            head = proc.stdout.peek(1) if hasattr(proc.stdout, "peek") else b""
+            if not head:
+                code = proc.wait(timeout=_QUERY_TIMEOUT)
+                err = proc.stderr.read().decode(errors="replace").strip()
+                if code != 0 and "No such container:path" not in err and "Could not find the file" not in err:
+                    raise EngineError(f"docker cp {container}:{path} failed ({code}): {err}")
+                yield None
+            else:
+                yield proc.stdout
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait(timeout=30)
+            proc.stdout.close()
+            proc.stderr.close()
 
     def serve_and_exec(self, tag: str, exec_args: Sequence[str], timeout: float = SERVE_TIMEOUT) -> RunResult:
         """Start ``tag`` detached with its own CMD, then ``docker exec`` the

@@ -28,7 +28,7 @@ from .pipeline import RewriteResult, rewrite
 
 #: Build steps that install dependencies; the rebuild check looks for these.
 INSTALL_STEP_RE = re.compile(
-    r"\b(pip3?|python3?(\.\d+)? -m pip|uv pip|uv|poetry|pipenv)\s+(install|sync)\b|\bpip install\b"
+    r"\b(pip3?|python3?(\.\d+)? -m pip|uv pip|uv|poetry|pipenv)\s+(?:-\S+\s+)*(install|sync)\b|\bpip install\b"
 )
 
 #: Manifests are not "code": editing one is expected to re-run the install.

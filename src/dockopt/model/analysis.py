@@ -20,6 +20,7 @@ from pathlib import Path
 from ..syntax import Dockerfile, Instruction, Stage
 from . import apt, runs
 from .context import BuildContext
+from .environment import StageEnvironment, stage_environments
 from .runs import POSIX_SHELLS, Script
 from .scope import WINDOWS_MARKERS, Scope, image_name
 from .stages import StageGraph
@@ -159,8 +160,55 @@ class Analysis:
                         break
         return out
 
+    def environments(self, stage: Stage) -> list[StageEnvironment]:
+        """Where each Python install of ``stage`` puts the packages, and whether PATH names it (:mod:`.environment`)."""
+        found = self._environments.get(stage.index)
+        if found is None:
+            found = self._environments[stage.index] = stage_environments(self, stage)
+        return found
+
+    @cached_property
+    def _environments(self) -> dict[int, list[StageEnvironment]]:
+        return {}
+
     def apt_installed(self, stage: Stage, *, chain: bool = True) -> frozenset[str]:
         return frozenset(i.name for i in self.installed(stage, chain=chain) if i.manager == "apt")
+
+    @cached_property
+    def image_runs_pip(self) -> Instruction | None:
+        """An instruction of the shipped stages that runs pip (or whose started script does), or None.
+
+        What a virtualenv copied without pip (DO011 removes it, ``uv venv`` never
+        puts it in) would break: a RUN, HEALTHCHECK or ONBUILD calling pip, or an
+        ENTRYPOINT/CMD that does or starts a script from the build context that does.
+        """
+        final = self.graph.final
+        if final is None:
+            return None
+        for stage in self.graph.ancestry(final):
+            for ins in stage.instructions:
+                if ins.keyword not in ("RUN", "CMD", "ENTRYPOINT", "HEALTHCHECK", "ONBUILD"):
+                    continue
+                s = self.script(ins)
+                if any(call.manager == "pip" for _, call in s.all_calls):
+                    return ins
+                if {"pip", "pip3", "ensurepip"} & set(s.words) or "-m pip" in s.text:
+                    return ins
+                if ins.keyword in ("CMD", "ENTRYPOINT") and self._started_script_runs_pip(ins):
+                    return ins
+        return None
+
+    def _started_script_runs_pip(self, ins: Instruction) -> bool:
+        """The script an ENTRYPOINT/CMD starts (read from the build context) runs pip."""
+        argv = ins.json_args
+        first = argv[0] if argv else (ins.args.split() or [""])[0]
+        if not first or not ("/" in first or first.endswith(".sh")):
+            return False
+        for candidate in (first.lstrip("/"), posixpath.basename(first)):
+            text = self.context.read(candidate)
+            if text is not None:
+                return _SCRIPT_PIP_RE.search(text) is not None
+        return False
 
 
 @dataclass(frozen=True)
@@ -175,6 +223,7 @@ class VenvCopy:
 
 
 _VENV_DIR_RE = re.compile(r"\.?[\w.-]*venv")
+_SCRIPT_PIP_RE = re.compile(r"(?<![\w-])pip[0-9.]*\s+(install|uninstall|download)|-m\s+pip\b")
 _PYTHON_RE = re.compile(r"python[0-9.]*")
 
 

@@ -10,12 +10,11 @@ checks a stage's needs with it; both read the same facts.
 from __future__ import annotations
 
 import fnmatch
-import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Literal
 
+from ..datafiles import load_table
 from .packages import normalize_package_name
 
 Role = Literal["toolchain", "build-only", "dev", "runtime"]
@@ -89,7 +88,7 @@ class Table:
 @cache
 def table() -> Table:
     """``data/debian.toml``, loaded once."""
-    raw = tomllib.loads((resources.files("dockopt") / "data" / "debian.toml").read_text("utf-8"))
+    raw = load_table("debian.toml")
     packages = {
         name: Package(
             name=name,

@@ -15,12 +15,8 @@ would no longer have it. setuptools stays: code that imports
 
 from __future__ import annotations
 
-import posixpath
-import re
-
-from ..model.analysis import Analysis
 from ..style import Style
-from ..syntax import Dockerfile, Instruction, Stage
+from ..syntax import Dockerfile, Stage
 from .base import Context, Rule
 
 _UNINSTALL = "-m pip uninstall --yes pip wheel"
@@ -30,40 +26,10 @@ def _already_lean(stage: Stage) -> bool:
     return any(ins.keyword == "RUN" and "pip uninstall" in ins.args and " pip" in ins.args.split("uninstall", 1)[1] for ins in stage.instructions)
 
 
-def _pip_user(model: Analysis, shipped: list[Stage]) -> Instruction | None:
-    """An instruction of the shipped stages that runs pip (or a started script that does)."""
-    for stage in shipped:
-        for ins in stage.instructions:
-            if ins.keyword not in ("RUN", "CMD", "ENTRYPOINT", "HEALTHCHECK", "ONBUILD"):
-                continue
-            s = model.script(ins)
-            if any(call.manager == "pip" for _, call in s.all_calls):
-                return ins
-            if {"pip", "pip3", "ensurepip"} & set(s.words) or "-m pip" in s.text:
-                return ins
-            if ins.keyword in ("CMD", "ENTRYPOINT") and _script_runs_pip(model, ins):
-                return ins
-    return None
-
-
-def _script_runs_pip(model: Analysis, ins: Instruction) -> bool:
-    """The script an ENTRYPOINT/CMD starts (read from the build context) runs pip."""
-    argv = ins.json_args
-    first = argv[0] if argv else (ins.args.split() or [""])[0]
-    if not first or not ("/" in first or first.endswith(".sh")):
-        return False
-    for candidate in (first.lstrip("/"), posixpath.basename(first)):
-        text = model.context.read(candidate)
-        if text is not None:
-            return re.search(r"(?<![\w-])pip[0-9.]*\s+(install|uninstall|download)|-m\s+pip\b", text) is not None
-    return False
-
-
 def apply(doc: Dockerfile, ctx: Context) -> Dockerfile:
     if len(doc.stages) < 2:
         return doc
     model = ctx.model(doc)
-    shipped = model.graph.ancestry(doc.stages[-1])
     out = doc
     done: set[int] = set()
     for found in model.venv_copies:
@@ -72,7 +38,7 @@ def apply(doc: Dockerfile, ctx: Context) -> Dockerfile:
             continue  # uv venv and --without-pip make no pip to remove
         if not ctx.allowed(RULE, ins, found.created, source.from_instruction):
             continue
-        user = _pip_user(model, shipped)
+        user = model.image_runs_pip
         if user is not None:
             ctx.skip(RULE, user, f"the image runs pip ({user.keyword} at line {user.line}), so {venv} keeps it")
             continue

@@ -27,13 +27,12 @@ from __future__ import annotations
 
 import re
 import shlex
-import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ..datafiles import load_table
 from ..model import args, debian
 from ..model.runs import Use, calls, script, uses
 from ..style import Style
@@ -71,7 +70,7 @@ class Tables:
 @cache
 def tables() -> Tables:
     """``data/slim_images.toml``, loaded once."""
-    raw: dict[str, Any] = tomllib.loads((resources.files("dockopt") / "data" / "slim_images.toml").read_text("utf-8"))
+    raw: dict[str, Any] = load_table("slim_images.toml")
     images = tuple(
         ImageFamily(
             key=key,
