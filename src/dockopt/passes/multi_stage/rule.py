@@ -12,10 +12,21 @@ from __future__ import annotations
 
 import posixpath
 
+from ...model.distributions import RuntimeNeed
 from ...syntax import Dockerfile, Instruction
 from ..base import Context, Decline, Rule
 from ..slim_base import slim_target
-from .apt_plan import AptPlan, moved_packages, plan_apt
+from .apt_plan import (
+    AptPlan,
+    distribution_needs,
+    fold_needs,
+    install_needs,
+    kept_for_needs,
+    moved_packages,
+    needs_comment,
+    needs_list,
+    plan_apt,
+)
 from .assemble import Where, assemble
 from .checks import check_base, check_runtime, check_shebangs, check_structure
 from .classify import classify_run
@@ -66,11 +77,23 @@ def split(job: Job) -> Dockerfile | None:
     runtime_cmds, builder_cmds = stage_commands(job, placement, script_words)
     copy_uv = _runtime_runs_uv(job, placement)
     check_runtime(job, placement, facts, uv_copied=copy_uv)
-    plan = plan_apt(job, placement, runtime_cmds, builder_cmds)
     check_duplicated_setup(job, placement)
     venv_dir = choose_venv_dir(job) if layout == "venv" else VENV_DIR
-    new, assembly_notes = assemble(job, placement, plan, facts, Where(layout, venv_dir, copy_uv))
+    where = Where(layout, venv_dir, copy_uv)
+    # What the installed distributions use from the full image (lightgbm: libgomp1) goes to the runtime
+    # stage when it moves to slim; when it keeps the full image, that image has it already.
+    needs = distribution_needs(job)
+    plan = plan_apt(job, placement, runtime_cmds, builder_cmds, needs)
+    rest = fold_needs(job, plan, needs)
+    added = [n for step in plan.values() for n in step.needs] + rest
+    new, assembly_notes = assemble(job, placement, plan, facts, where)
     slim = slim_target(new, job.ctx)
+    if needs and slim.image is None:
+        needs, added = [], []
+        plan = plan_apt(job, placement, runtime_cmds, builder_cmds)
+        new, assembly_notes = assemble(job, placement, plan, facts, where)
+    else:
+        new = install_needs(job, new, rest)
     if not sheds(job, placement, plan, facts, slim.image):
         raise Decline(
             job.stage.from_instruction,
@@ -84,7 +107,10 @@ def split(job: Job) -> Dockerfile | None:
         notes.append(f"the virtualenv goes to {venv_dir}: {VENV_DIR} would be inside the app's own directories")
     if copy_uv:
         notes.append("the runtime stage runs `uv`, so it gets the uv binary from the builder")
-    job.ctx.change(RULE, job.stage.from_instruction, _message(job, plan, layout, venv_dir, notes))
+    kept = kept_for_needs(job, plan, needs)
+    if kept:
+        notes.append(f"{needs_list(kept)} stays in the runtime stage too: {needs_comment(kept, short=True)}")
+    job.ctx.change(RULE, job.stage.from_instruction, _message(job, plan, layout, venv_dir, notes, added))
     return new
 
 
@@ -132,15 +158,18 @@ def _runtime_runs_uv(job: Job, placement: Placement) -> bool:
     )
 
 
-def _message(job: Job, plan: AptPlan, layout: str, venv_dir: str, notes: list[str]) -> str:
+def _message(job: Job, plan: AptPlan, layout: str, venv_dir: str, notes: list[str], added: list[RuntimeNeed]) -> str:
     where = f"installs into {venv_dir}" if layout == "venv" else f"installs into {USER_BASE} with pip --user"
     message = f"split into a builder stage ({where}) and a runtime stage"
     moved = [p for i, step in plan.items() if step.in_builder for p in moved_packages(job.runs[i], step.packages)]
     if moved:
         message += f"; build-only apt packages stay in the builder ({', '.join(dict.fromkeys(moved))})"
-    libs = [p for step in plan.values() if step.libraries for p in step.packages]
+    libs = [p for step in plan.values() if step.libraries for p in step.packages if p not in {n.package for n in step.needs}]
     if libs:
         message += f"; the runtime stage installs {', '.join(dict.fromkeys(libs))}"
+    if added:
+        message += "; it also installs" if libs else "; the runtime stage installs"
+        message += f" {needs_list(added)}, which the full image has and slim lacks ({needs_comment(added, short=True)})"
     for note in notes:
         message += f" ({note})"
     return message
@@ -171,7 +200,9 @@ What moves where:
   (ENV, WORKDIR, USER, EXPOSE, LABEL, HEALTHCHECK, CMD, the code COPY, RUN
   steps such as useradd or collectstatic, apt packages the app uses), plus the
   shared libraries a compiled package loads (`libpq-dev` in the builder means
-  `libpq5` here).
+  `libpq5` here), and what the installed Python packages load or run from the
+  full image, which slim lacks (lightgbm loads libgomp.so.1: `libgomp1`;
+  GitPython runs `git`), installed with `--no-install-recommends`.
 
 With `--layout user` plain pip installs use `pip install --user` and the
 runtime stage copies /root/.local instead (not when the image runs as a
@@ -253,5 +284,19 @@ is only accepted when the runtime stage copies the code to the same
 directory. A manifest COPY stays in the runtime stage too unless a later
 `COPY . .` brings the file again. With a build context, requirements files
 are read for nested `-r` files, editable lines and local paths.
+
+What the Python packages need from Debian at run time comes from one table
+(`[distributions]` in dockopt's debian.toml; each entry checked by importing
+the package on the slim image with and without the Debian packages). The
+packages installed are read from the install's arguments, the requirements
+files (with the files they include) and, for poetry, uv and pipenv, their
+lock files, which list every dependency. A requirements file lists only what
+it lists: a package of yours that depends on lightgbm shows only its own
+name, and without a build context only the arguments are read; install such
+a library yourself in the file, or use a lock file. The packages are added
+only when the runtime stage moves to slim (the full image has them); they go
+into the runtime stage's own apt install when it has one, else into a RUN
+right after its FROM, and a build-only package you install that one of them
+needs (git for GitPython) stays at run time.
 """,
 )
