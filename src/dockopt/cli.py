@@ -21,25 +21,17 @@ json load inside the commands that need them.
 
 from __future__ import annotations
 
-import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from . import __version__
-from .filejob import STDIN_NAME, Job, buffer_job
+from .filejob import STDIN_NAME
+from .rewriting import EXIT_ERROR, debug_from_env, mode_for, report_internal, run, split_rules
 from .treeview import printable
-
-if TYPE_CHECKING:
-    from .config import Resolver
-    from .report import FileReport
-
-EXIT_OK = 0
-EXIT_CHANGES = 1
-EXIT_ERROR = 2
 
 _DEBUG_KEY = "dockopt.debug"
 
@@ -48,7 +40,7 @@ _DEBUG_KEY = "dockopt.debug"
 
 
 def _debug_enabled(ctx: click.Context | None = None) -> bool:
-    if os.environ.get("DOCKOPT_DEBUG", "").lower() not in ("", "0", "false", "no"):
+    if debug_from_env():
         return True
     ctx = ctx or click.get_current_context(silent=True)
     return bool(ctx is not None and ctx.meta.get(_DEBUG_KEY))
@@ -68,12 +60,6 @@ debug_option = click.option(
     callback=_set_debug,
     help="Show the traceback of an internal error (also DOCKOPT_DEBUG=1).",
 )
-
-
-def _print_traceback(exc: BaseException) -> None:
-    import traceback
-
-    traceback.print_exception(exc, file=sys.stderr)
 
 
 def _fail(message: str) -> None:
@@ -100,11 +86,7 @@ class _Group(click.Group):
 
     @staticmethod
     def _internal(ctx: click.Context, exc: Exception) -> None:
-        if _debug_enabled(ctx):
-            _print_traceback(exc)
-        _fail(f"internal error: {type(exc).__name__}: {exc}")
-        if not _debug_enabled(ctx):
-            click.echo("Please report it; run with --debug (or DOCKOPT_DEBUG=1) for the traceback.", err=True)
+        report_internal(exc, _debug_enabled(ctx), click.echo)
         ctx.exit(EXIT_ERROR)
 
 
@@ -184,11 +166,7 @@ def _size(value: str | None) -> int | None:
         raise click.BadParameter(str(exc).removeprefix("--large-file-threshold "), param_hint="--large-file-threshold") from None
 
 
-def _split_rules(values: Sequence[str]) -> tuple[str, ...] | None:
-    """``--select a,b --select c`` → (a, b, c); None when the flag was not given."""
-    if not values:
-        return None
-    return tuple(part.strip() for v in values for part in v.split(",") if part.strip())
+_split_rules = split_rules  # the batch command uses it too
 
 
 @cli.command("rewrite")
@@ -307,8 +285,6 @@ def rewrite_cmd(
     the output); 1 changes found (the diff, or --check); 2 error. With
     several files, the worst.
     """
-    from .config import ConfigError, Resolver
-
     stdin = paths == ("-",)
     if not paths:
         raise click.UsageError("no paths given: pass Dockerfiles, folders, or - to read stdin")
@@ -325,180 +301,31 @@ def rewrite_cmd(
     if quiet and verbose:
         raise click.UsageError("--quiet and --verbose contradict each other")
 
-    if write:
-        mode = "write"
-    elif check and not show_diff:
-        mode = "check"
-    elif show_diff or not stdin:
-        mode = "diff"
-    else:
-        mode = "stdout"  # `dockopt rewrite -`: the rewritten file on stdout
-
-    try:
-        resolver = Resolver(explicit=config_path, isolated=isolated)
-        jobs, notes = _plan(
+    mode = mode_for(stdin=stdin, write=write, check=check, show_diff=show_diff)
+    ctx.exit(
+        run(
             paths,
-            stdin_filename,
-            resolver,
-            _split_rules(select),
-            _split_rules(ignore),
-            unsafe,
-            layout,
-            installer,
-            context_dir,
+            mode,
+            echo=click.echo,
+            debug=_debug_enabled(ctx),
+            show_diff=show_diff,
+            stdin_filename=stdin_filename,
+            select=split_rules(select),
+            ignore=split_rules(ignore),
+            unsafe=unsafe,
+            layout=layout,
+            installer=installer,
+            context_dir=context_dir,
             cache_mounts=cache_mounts,
             large_file_threshold=large_file_threshold,
+            fmt=fmt,
+            color=color,
+            quiet=quiet,
+            verbose=verbose,
+            config_path=config_path,
+            isolated=isolated,
         )
-    except ConfigError as exc:
-        _fail(str(exc))
-        ctx.exit(EXIT_ERROR)
-
-    debug = _debug_enabled(ctx)
-    show_text = fmt == "text" and not quiet
-    print_diffs = fmt == "text" and (mode == "diff" or (mode == "write" and show_diff))
-    color_out = False
-    if print_diffs:
-        from .report import use_color
-
-        color_out = use_color(color, sys.stdout)
-    if show_text:
-        for note in notes:
-            click.echo(note, err=True)
-
-    reports: list[FileReport] = []
-    worst = EXIT_OK
-    claims: set[str] = set()  # build contexts whose new .dockerignore one of the files already planned
-    for job in jobs:
-        report, original, new = _process(job, mode, debug, claims)
-        reports.append(report)
-        worst = max(worst, _exit_code(report, mode))
-        if fmt == "text":
-            if mode == "stdout":
-                _emit_stdin(report, original, new)
-            elif print_diffs and report.diff:
-                from .report import print_diff
-
-                print_diff(report.diff, color=color_out)
-        _emit_messages(report, show_text=show_text, verbose=verbose)
-
-    if fmt == "text":
-        if show_text and not stdin and reports:
-            from .report import summary
-
-            click.echo(summary(reports, mode), err=True)
-    elif fmt == "github":
-        from .report import github_annotations
-
-        click.echo(github_annotations(reports), nl=False)
-    else:
-        from .passes import RULES
-        from .report import dumps, json_document, sarif_document
-
-        document = json_document(reports, RULES) if fmt == "json" else sarif_document(reports, RULES)
-        click.echo(dumps(document), nl=False)
-    ctx.exit(worst)
-
-
-def _plan(
-    paths: Sequence[str],
-    stdin_filename: str | None,
-    resolver: Resolver,
-    select: tuple[str, ...] | None,
-    ignore: tuple[str, ...] | None,
-    unsafe: bool | None,
-    layout: str | None,
-    installer: str | None,
-    context_dir: Path | None,
-    *,
-    cache_mounts: bool | None = None,
-    large_file_threshold: int | None = None,
-) -> tuple[list[Job], list[str]]:
-    """Every file to process with its settings; config errors surface here, before any file is touched."""
-    from .fileio import find_dockerfiles
-    from .filejob import Settings
-
-    if context_dir is not None:
-        context_dir = Path(os.path.abspath(context_dir))
-    settings = Settings(
-        resolver,
-        select=select,
-        ignore=ignore,
-        unsafe=unsafe,
-        layout=layout,
-        installer=installer,
-        cache_mounts=cache_mounts,
-        large_file_threshold=large_file_threshold,
-    ).for_folder
-
-    if list(paths) == ["-"]:
-        return [buffer_job(stdin_filename, settings, context_dir)], []
-
-    jobs: list[Job] = []
-    notes: list[str] = []
-    seen: set[str] = set()
-
-    def add(file: Path, display: str) -> None:
-        key = os.path.abspath(file)
-        if key in seen:
-            return
-        seen.add(key)
-        folder = file.parent
-        ctx_dir = context_dir if context_dir is not None else Path(os.path.abspath(folder))
-        jobs.append(Job(display, file, settings(folder), ctx_dir))
-
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found = list(find_dockerfiles(path))
-            if not found:
-                notes.append(f"warning: no Dockerfiles found in {raw}")
-            for file in found:
-                add(file, _display(file))
-        else:
-            add(path, raw)
-    return jobs, notes
-
-
-def _display(path: Path) -> str:
-    text = str(path)
-    return text[2:] if text.startswith("./") else text
-
-
-def _process(job: Job, mode: str, debug: bool, claims: set[str]) -> tuple[FileReport, bytes, str | None]:
-    """Read, rewrite and (with --write) write one file; every failure becomes the report's error."""
-    from .filejob import process
-
-    return process(job, mode, debug, claims=claims)
-
-
-def _exit_code(report: FileReport, mode: str) -> int:
-    if report.error is not None:
-        return EXIT_ERROR
-    if report.pending and mode in ("diff", "check"):
-        return EXIT_CHANGES
-    return EXIT_OK
-
-
-def _emit_stdin(report: FileReport, original: bytes, new: str | None) -> None:
-    """`dockopt rewrite -`: the rewritten file, or the input byte for byte; nothing after an error."""
-    from .fileio import encode, write_stdout
-
-    if report.error is not None and report.error.kind != "write":
-        return
-    write_stdout(encode(new) if new is not None else original)
-
-
-def _emit_messages(report: FileReport, *, show_text: bool, verbose: bool) -> None:
-    from .report import text_lines
-
-    if show_text:
-        lines = text_lines(report, verbose=verbose)
-    elif report.error is not None:
-        lines = [report.error.detail or f"{report.path}: {report.error.message}"]
-    else:
-        lines = []
-    for line in lines:
-        click.echo(line, err=True)
+    )
 
 
 # -- dockopt rules / explain ---------------------------------------------------------------------

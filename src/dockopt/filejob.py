@@ -156,19 +156,22 @@ def rewrite_text(
     return report, result
 
 
-def rewrite_bytes(job: Job, original: bytes, *, debug: bool = False) -> tuple[FileReport, str | None]:
+def rewrite_bytes(job: Job, original: bytes, *, debug: bool = False, diff: bool = True) -> tuple[FileReport, str | None]:
     """Rewrite a file's bytes; every failure becomes the report's error. Returns the report and the new text.
 
     The new text is None when nothing changed or the file could not be rewritten.
+    ``diff=False`` leaves ``report.diff`` empty, for callers that show no diff.
     """
     from .fileio import decode
-    from .report import unified_diff
 
     text = decode(original)
     report, result = rewrite_text(job, text, debug=debug)
     if result is None or not result.changed:
         return report, None
-    report.diff = unified_diff(text, result.text, job.display)
+    if diff:
+        from .report import unified_diff
+
+        report.diff = unified_diff(text, result.text, job.display)
     return report, result.text
 
 
@@ -189,13 +192,14 @@ def write(job: Job, report: FileReport, original: bytes, new: str) -> None:
 
 
 def process(
-    job: Job, mode: str, debug: bool, *, claims: set[str] | None = None
+    job: Job, mode: str, debug: bool, *, claims: set[str] | None = None, diff: bool = True
 ) -> tuple[FileReport, bytes, str | None]:
     """Read, rewrite and (with mode ``write``) write one file or stdin; every failure becomes the report's error.
 
     Then the build-context step (DO010, :func:`context_step`) for a file on
     disk; ``claims`` are the contexts whose new .dockerignore an earlier file
-    of the same run already planned.
+    of the same run already planned. ``diff=False``: no ``report.diff`` for the
+    Dockerfile (see :func:`rewrite_bytes`).
     """
     from .fileio import FileError, read_bytes, read_stdin
     from .report import FileError as ReportedError
@@ -213,7 +217,7 @@ def process(
         report = FileReport(job.display, config=job.config.path)
         report.error = ReportedError("read", message, detail=printable(f"{job.display}: {message}"))
         return report, b"", None
-    report, new = rewrite_bytes(job, original, debug=debug)
+    report, new = rewrite_bytes(job, original, debug=debug, diff=diff)
     if new is not None and mode == "write" and job.path is not None:
         write(job, report, original, new)
     if job.path is not None and report.error is None and not report.skipped_file:

@@ -289,12 +289,12 @@ def test_unparseable_output_is_blamed_on_its_rule(invoke: Invoke, tmp_path: Path
 
 
 def test_unexpected_error_outside_the_rules(invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from dockopt import cli
+    from dockopt import rewriting
 
     def broken(*_args: object, **_kwargs: object) -> None:
         raise KeyError("surprise")
 
-    monkeypatch.setattr(cli, "_plan", broken)
+    monkeypatch.setattr(rewriting, "plan", broken)
     write(tmp_path / "Dockerfile", NAIVE)
     result = invoke("rewrite", "Dockerfile")
     assert result.exit_code == 2

@@ -20,18 +20,14 @@ import dockopt
 from dockopt.engine import App, Engine, load_apps
 from dockopt.measure import build_and_measure
 from tests.conftest import FIXTURES, read_exact
+from tests.e2e import app_param
 
 APPS = load_apps(FIXTURES / "apps")
 
 pytestmark = pytest.mark.docker
 
 
-def _param(app: App) -> object:
-    marks = [pytest.mark.xfail(reason=app.known_failure, strict=True)] if app.known_failure else []
-    return pytest.param(app, id=app.name, marks=marks)
-
-
-@pytest.mark.parametrize("app", [_param(a) for a in APPS])
+@pytest.mark.parametrize("app", [app_param(a) for a in APPS])
 def test_rewrite_builds_runs_same_and_is_smaller(engine: Engine, app: App) -> None:
     original = read_exact(app.dockerfile)
     result = dockopt.rewrite(original, context_dir=app.dir)
@@ -62,7 +58,7 @@ def test_rewrite_builds_runs_same_and_is_smaller(engine: Engine, app: App) -> No
     assert after.install_cached_on_rebuild is True, "a code-only change re-ran the dependency install"
 
 
-@pytest.mark.parametrize("app", [_param(a) for a in APPS if a.rewrite == "smaller"])
+@pytest.mark.parametrize("app", [app_param(a) for a in APPS if a.rewrite == "smaller"])
 def test_rewrite_with_the_uv_installer_builds_and_runs_the_same(engine: Engine, app: App) -> None:
     """--installer uv: the same apps, the builder on uv; same smoke output, the install still cached."""
     original = read_exact(app.dockerfile)

@@ -32,6 +32,7 @@ from dockopt.cli import cli
 from dockopt.engine import App, BuildResult, Engine, load_apps
 from dockopt.measure import build_and_measure
 from tests.conftest import FIXTURES, read_exact
+from tests.e2e import app_param
 
 APPS = load_apps(FIXTURES / "apps")
 MB = 1_000_000
@@ -51,13 +52,16 @@ def _build(engine: Engine, text: str, context: Path, label: str) -> tuple[str, B
 # -- DO008 cache mounts ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("app", APPS, ids=lambda a: a.name)
+@pytest.mark.parametrize("app", [app_param(a) for a in APPS])
 def test_cache_mounts_build_run_the_same_and_are_not_larger(engine: Engine, app: App) -> None:
     original = read_exact(app.dockerfile)
     plain = dockopt.rewrite(original, context_dir=app.dir)
     mounted = dockopt.rewrite(original, context_dir=app.dir, cache_mounts=True)
     assert not [s for s in mounted.skips if s.guard], mounted.skips
-    assert "--mount=type=cache" in mounted.text, "every example app installs with pip or uv"
+    # Every example app installs with pip or uv: it gets a mount, or the rule says why not (an
+    # install the user keeps cache-free with --no-cache-dir is theirs to change).
+    declined = [s for s in mounted.skips if s.rule == "DO008" and "--no-cache-dir" in s.message]
+    assert "--mount=type=cache" in mounted.text or declined, mounted.skips
     assert "# syntax" not in mounted.text
     if mounted.text == plain.text:
         assert app.rewrite == "unchanged" or "--mount=type=cache" in original
@@ -67,7 +71,10 @@ def test_cache_mounts_build_run_the_same_and_are_not_larger(engine: Engine, app:
     assert without.smoke is not None and with_mounts.smoke is not None
     assert app.smoke.matches(without.smoke), without.smoke
     assert app.smoke.matches(with_mounts.smoke), f"{with_mounts.smoke}\n{mounted.text}"
-    assert with_mounts.size_bytes <= without.size_bytes, (without.size_bytes, with_mounts.size_bytes)
+    # An install left in the final stage (DO002 declined, e.g. poetry-own-venv) may add what reading
+    # the mounted cache writes (MOUNT_SIDE_EFFECTS); in a builder stage it never reaches the image.
+    allowance = MOUNT_SIDE_EFFECTS if len(dockopt.parse(mounted.text).stages) == 1 else 0
+    assert with_mounts.size_bytes <= without.size_bytes + allowance, (without.size_bytes, with_mounts.size_bytes)
 
 
 SINGLE_STAGE = """\

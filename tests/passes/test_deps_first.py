@@ -168,6 +168,33 @@ def test_includes_are_followed(tmp_path: Path) -> None:
     assert "dev.txt" not in result.text
 
 
+@pytest.mark.parametrize(
+    ("files", "included"),
+    [
+        ({"requirements-dev.txt": "-r requirements.txt\nsix\n", "requirements.txt": "tabulate\n"}, "requirements.txt"),
+        ({"requirements-dev.txt": "-c requirements.txt\nsix\n", "requirements.txt": "tabulate<1\n"}, "requirements.txt"),
+        # nested: dev includes base, which includes the copied file
+        (
+            {"requirements-dev.txt": "-r base.txt\n", "base.txt": "-r requirements.txt\n", "requirements.txt": "tabulate\n"},
+            "requirements.txt",
+        ),
+    ],
+)
+def test_a_copy_of_an_included_file_stays_before_the_install(tmp_path: Path, files: dict[str, str], included: str) -> None:
+    """fastapi-tdd: `COPY ./requirements.txt .` is read through requirements-dev.txt's `-r`; moving it below
+    the install broke the build."""
+    ctx = context(tmp_path, {**files, "app.py": ""})
+    copies = "".join(f"COPY ./{name} .\n" for name in files if name != "requirements-dev.txt")
+    text = "FROM python:3.12\nWORKDIR /usr/src/app\n" + copies + "COPY ./requirements-dev.txt .\nRUN pip install -r requirements-dev.txt\nCOPY . .\n"
+    result = rewrite(text, context_dir=ctx)
+    assert not result.changed, result.text
+    # negative control: a COPY of a file no requirements file includes still moves below the install
+    other = text.replace(f"COPY ./{included} .\n", f"COPY ./{included} .\nCOPY ./app.py .\n")
+    moved = rewrite(other, context_dir=ctx)
+    assert moved.text.index("RUN pip install") < moved.text.index("COPY ./app.py ."), moved.text
+    assert moved.text.index(f"COPY ./{included} .") < moved.text.index("RUN pip install")
+
+
 def test_nested_file_without_context_copies_its_directory() -> None:
     result = rewrite(stage("COPY . .\nRUN pip install -r requirements/prod.txt\n"))
     assert "COPY requirements/ requirements/\n" in result.text

@@ -219,6 +219,7 @@ DECLINED = {
     "already-slim": "shed nothing",  # the docker-init shape: a split would only add a venv
     "system-setup-heavy": "in both stages",  # setup work before the install would run twice
     "slim-split-grows": "shed nothing",  # bench/realworld: such splits grew pgslot-notify-bot & co.
+    "poetry-own-venv": "virtualenv of its own",  # bench/realworld treadbook-users: run with `poetry run`
 }
 
 
@@ -309,7 +310,7 @@ BASE = "FROM python:3.12\nWORKDIR /app\nCOPY requirements.txt .\n"
         ),
         ("FROM $BASE\nRUN pip install flask\n", "build argument without a default"),
         ("FROM tiangolo/uvicorn-gunicorn:python3.11\nRUN pip install flask\n", "isn't the official python image"),
-        ("FROM python:3.12 AS base\nRUN poetry install\nCMD python app.py\n", "editable mode"),
+        ("FROM python:3.12 AS base\nENV POETRY_VIRTUALENVS_CREATE=false\nRUN poetry install\nCMD python app.py\n", "editable mode"),
         (
             "FROM python:3.12\nWORKDIR /app\nCOPY pyproject.toml uv.lock ./\nRUN uv sync\nWORKDIR /srv\nCOPY . .\n",
             "editable mode",
@@ -389,7 +390,7 @@ def test_user_layout_adds_user_flag() -> None:
 
 def test_user_layout_falls_back_for_poetry() -> None:
     text = BASE.replace("requirements.txt", "pyproject.toml poetry.lock") + "RUN poetry install --no-root\n"
-    text = text.replace("WORKDIR /app\n", "RUN pip install poetry\nWORKDIR /app\n")
+    text = text.replace("WORKDIR /app\n", "RUN pip install poetry && poetry config virtualenvs.create false\nWORKDIR /app\n")
     result = split(text, layout="user")
     (change,) = result.changes
     assert "/opt/venv" in result.text
@@ -444,7 +445,10 @@ def test_manifest_copy_stays_when_no_later_copy_brings_it() -> None:
 
 def test_poetry_root_package_with_package_mode_off(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.poetry]\npackage-mode = false\n")
-    text = "FROM python:3.12\nRUN pip install poetry\nWORKDIR /app\nCOPY pyproject.toml poetry.lock ./\nRUN poetry install\nCMD python app.py\n"
+    text = (
+        "FROM python:3.12\nENV POETRY_VIRTUALENVS_CREATE=false\nRUN pip install poetry\nWORKDIR /app\n"
+        "COPY pyproject.toml poetry.lock ./\nRUN poetry install\nCMD python app.py\n"
+    )
     assert skip_messages(text) and "editable mode" in skip_messages(text)[0]
     result = split(text, context_dir=tmp_path)
     assert result.changes and not result.skips
@@ -615,7 +619,9 @@ def test_uv_run_at_run_time_gets_the_uv_binary() -> None:
     result = split(text)
     runtime = result.text.split("\n\nFROM ", 1)[1]
     assert "COPY --from=builder /usr/local/bin/uv /usr/local/bin/uv" in runtime
-    assert "UV_PROJECT_ENVIRONMENT=/opt/venv" in runtime
+    # `uv run` finds the project's own .venv, copied to the same path: no ENV for it
+    assert "COPY --from=builder /app/.venv /app/.venv" in runtime
+    assert "ENV" not in runtime
     assert "gets the uv binary from the builder" in result.changes[0].message
 
 
@@ -790,3 +796,185 @@ def test_alpine_base_is_split_without_debian_packages(tmp_path: Path) -> None:
     text, ctx = _app(tmp_path, "lightgbm\n")
     out = split(text.replace("FROM python:3.12\n", "FROM python:3.12-alpine\n"), context_dir=ctx)
     assert "libgomp1" not in out.text and "apt-get" not in out.text
+
+
+# ---------------------------------------------------------------------------
+# Where the environment lives (bench/realworld: schedo-uv, treadbook-users)
+# ---------------------------------------------------------------------------
+
+UV = "FROM python:3.12\nWORKDIR /app\nRUN pip install uv\nCOPY pyproject.toml uv.lock ./\n"
+
+
+def _runtime(text: str) -> str:
+    return text.split("\n\nFROM ", 1)[1]
+
+
+def test_uv_sync_keeps_its_venv_where_it_is_and_off_path() -> None:
+    """schedo-uv: `uv sync` into /app/.venv, not on PATH, run as `.venv/bin/python app.py`."""
+    text = UV + "RUN uv sync --locked --no-install-project\nCOPY . .\n"
+    result = split(text)
+    runtime = _runtime(result.text)
+    assert "COPY --from=builder /app/.venv /app/.venv" in runtime
+    assert "/opt/venv" not in result.text and "UV_PROJECT_ENVIRONMENT" not in result.text
+    assert "ENV" not in runtime  # PATH and VIRTUAL_ENV stay as the original had them
+    assert "# dockopt: ignore=DO003" in runtime
+    assert "stays off PATH, as in the original" in result.changes[0].message
+    # the whole pipeline: path-env (DO003) must not put it on PATH either
+    full = dockopt.rewrite(text)
+    assert "ENV" not in _runtime(full.text), full.text
+    assert not [c for c in full.changes if c.rule == "DO003"]
+
+
+def test_uv_sync_venv_on_path_stays_on_path() -> None:
+    text = UV + "RUN uv sync --locked --no-install-project\nCOPY . .\nENV PATH=/app/.venv/bin:$PATH\nCMD python app.py\n"
+    result = split(text)
+    runtime = _runtime(result.text)
+    assert "COPY --from=builder /app/.venv /app/.venv" in runtime
+    assert "ignore=DO003" not in runtime
+    assert runtime.count("ENV") == 1 and "ENV PATH=/app/.venv/bin:$PATH" in runtime
+    assert "it is on PATH, as in the original" in result.changes[0].message
+
+
+def test_plain_pip_still_gets_dockopts_venv_on_path() -> None:
+    """Negative control for the above: an install into the interpreter moves to /opt/venv, put on PATH."""
+    result = split(BASE + "RUN pip install -r requirements.txt\nCOPY . .\nCMD python app.py\n")
+    runtime = _runtime(result.text)
+    assert "COPY --from=builder /opt/venv /opt/venv" in runtime
+    assert "ENV VIRTUAL_ENV=/opt/venv PATH=/opt/venv/bin:$PATH" in runtime
+    assert "ignore=DO003" not in runtime
+
+
+def test_uv_project_environment_is_followed() -> None:
+    text = UV.replace("RUN pip install uv\n", "RUN pip install uv\nENV UV_PROJECT_ENVIRONMENT=/opt/env PATH=/opt/env/bin:$PATH\n")
+    result = split(text + "RUN uv sync --locked --no-install-project\nCOPY . .\nCMD python app.py\n")
+    runtime = _runtime(result.text)
+    assert "COPY --from=builder /opt/env /opt/env" in runtime
+    assert "ENV UV_PROJECT_ENVIRONMENT=/opt/env PATH=/opt/env/bin:$PATH" in runtime  # the file's own line
+    assert "ignore=DO003" not in runtime
+
+
+def test_uv_project_environment_in_the_system_prefix_declines() -> None:
+    text = UV.replace("RUN pip install uv\n", "RUN pip install uv\nENV UV_PROJECT_ENVIRONMENT=/usr/local\n")
+    (message,) = skip_messages(text + "RUN uv sync --locked --no-install-project\nCOPY . .\n")
+    assert "the image's own Python (/usr/local)" in message
+
+
+def test_uv_venv_copy_stays_below_a_copy_that_may_fill_it() -> None:
+    """`COPY . .` before `uv sync` writes into /app (a .venv of the context too): the environment is copied after it."""
+    text = "FROM python:3.12\nWORKDIR /app\nRUN pip install uv\nCOPY . .\nRUN uv sync --locked --no-editable\nCMD [\".venv/bin/python\", \"app.py\"]\n"
+    runtime = _runtime(split(text).text)
+    assert runtime.index("COPY . .") < runtime.index("COPY --from=builder /app/.venv /app/.venv")
+
+
+def test_runtime_reaching_usr_local_uv_declines_when_the_venv_is_kept() -> None:
+    text = UV + "RUN uv sync --locked --no-install-project\nCOPY . .\nCMD [\"/usr/local/bin/uv\", \"run\", \"app.py\"]\n"
+    (message,) = skip_messages(text)
+    assert "/usr/local/bin/uv" in message
+
+
+def test_installs_into_two_places_decline() -> None:
+    text = UV + "RUN uv sync --locked --no-install-project\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+    (message,) = skip_messages(text)
+    assert "2 places (/app/.venv, the interpreter)" in message
+
+
+POETRY = "FROM python:3.12\nWORKDIR /app\nCOPY pyproject.toml poetry.lock ./\n"
+
+
+def test_poetry_own_venv_declines() -> None:
+    """treadbook-users: poetry's default virtualenv under ~/.cache/pypoetry, reached with `poetry run`."""
+    (message,) = skip_messages(POETRY + "RUN pip install poetry && poetry install --no-root\nCOPY . .\nCMD python app.py\n")
+    assert "virtualenv of its own" in message and "poetry run" in message
+    assert "POETRY_VIRTUALENVS_CREATE=false" in message
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        "RUN pip install poetry && poetry config virtualenvs.create false && poetry install --no-root\n",
+        "ENV POETRY_VIRTUALENVS_CREATE=false\nRUN pip install poetry && poetry install --no-root\n",
+    ],
+)
+def test_poetry_without_its_own_venv_is_split(setting: str) -> None:
+    """Negative control: virtualenvs.create false installs into the interpreter, which dockopt's venv replaces."""
+    result = split(POETRY + setting + "COPY . .\nCMD python app.py\n")
+    assert result.changes and not result.skips
+    assert "COPY --from=builder /opt/venv /opt/venv" in _runtime(result.text)
+
+
+def test_poetry_in_project_venv_is_kept() -> None:
+    text = POETRY + "ENV POETRY_VIRTUALENVS_IN_PROJECT=true\nRUN pip install poetry && poetry install --no-root\nCOPY . .\nCMD [\".venv/bin/python\", \"app.py\"]\n"
+    result = split(text)
+    runtime = _runtime(result.text)
+    assert "COPY --from=builder /app/.venv /app/.venv" in runtime and "/opt/venv" not in result.text
+    assert "/usr/local/bin/pip" not in result.text  # no venv of dockopt's is active: pip installs poetry outside it anyway
+    assert "ignore=DO003" in runtime
+
+
+def test_poetry_in_project_from_poetry_toml(tmp_path: Path) -> None:
+    (tmp_path / "poetry.toml").write_text("[virtualenvs]\nin-project = true\n")
+    (tmp_path / "pyproject.toml").write_text("[tool.poetry]\npackage-mode = false\n")
+    text = "FROM python:3.12\nWORKDIR /app\nRUN pip install poetry\nCOPY pyproject.toml poetry.lock poetry.toml ./\nRUN poetry install\nCOPY . .\n"
+    assert "COPY --from=builder /app/.venv /app/.venv" in _runtime(split(text, context_dir=tmp_path).text)
+
+
+def test_pipenv_in_project_venv_is_kept_and_its_own_declined() -> None:
+    base = "FROM python:3.12\nWORKDIR /app\nRUN pip install pipenv\nCOPY Pipfile Pipfile.lock ./\n"
+    kept = split(base + "ENV PIPENV_VENV_IN_PROJECT=1\nRUN pipenv install --deploy\nCOPY . .\n")
+    assert "COPY --from=builder /app/.venv /app/.venv" in _runtime(kept.text)
+    (message,) = skip_messages(base + "RUN pipenv install --deploy\nCOPY . .\n")
+    assert "virtualenv of its own" in message and "pipenv run" in message
+
+
+# ---------------------------------------------------------------------------
+# Requirements files that include others (bench/realworld: fastapi-tdd)
+# ---------------------------------------------------------------------------
+
+INCLUDE = "FROM python:3.12\nWORKDIR /usr/src/app\nCOPY ./requirements.txt .\nCOPY ./requirements-dev.txt .\nCOPY app.py .\nRUN pip install -r requirements-dev.txt\nCOPY . .\nCMD python app.py\n"
+
+
+def _builder(text: str) -> str:
+    return text.split("\n\nFROM ", 1)[0]
+
+
+@pytest.mark.parametrize("context", [False, True])
+def test_included_requirements_file_is_copied_in_the_builder(tmp_path: Path, context: bool) -> None:
+    (tmp_path / "requirements-dev.txt").write_text("-r requirements.txt\nsix\n")
+    (tmp_path / "requirements.txt").write_text("tabulate\n")
+    (tmp_path / "app.py").write_text("")
+    result = split(INCLUDE, context_dir=tmp_path if context else None)
+    builder = _builder(result.text)
+    assert "COPY ./requirements.txt ." in builder and "COPY ./requirements-dev.txt ." in builder
+    assert "COPY app.py ." not in builder  # negative control: code the install doesn't read stays at run time
+
+
+def test_nested_includes_and_constraints_with_the_whole_pipeline(tmp_path: Path) -> None:
+    """deps-first (DO001) and multi-stage together keep every file of the closure before the install."""
+    (tmp_path / "requirements").mkdir()
+    (tmp_path / "requirements" / "dev.txt").write_text("-r base.txt\n-c ../constraints.txt\npytest\n")
+    (tmp_path / "requirements" / "base.txt").write_text("-r core.txt\nflask\n")
+    (tmp_path / "requirements" / "core.txt").write_text("click\n")
+    (tmp_path / "constraints.txt").write_text("click<9\n")
+    (tmp_path / "app.py").write_text("")
+    text = (
+        "FROM python:3.12\nWORKDIR /app\nCOPY requirements/core.txt requirements/\nCOPY requirements/base.txt requirements/\n"
+        "COPY constraints.txt .\nCOPY app.py .\nCOPY requirements/dev.txt requirements/\n"
+        "RUN pip install -r requirements/dev.txt\nCMD python app.py\n"
+    )
+    result = dockopt.rewrite(text, context_dir=tmp_path)
+    builder = _builder(result.text)
+    for copy in ("COPY requirements/core.txt", "COPY requirements/base.txt", "COPY constraints.txt", "COPY requirements/dev.txt"):
+        assert copy in builder, result.text
+    assert "COPY app.py ." not in builder  # negative control: DO001 moves the code below the install
+    assert "below the dependency install" in " ".join(c.message for c in result.changes if c.rule == "DO001")
+
+
+def test_virtual_env_naming_uvs_project_environment_is_kept() -> None:
+    """The uv docs' shape: ENV VIRTUAL_ENV/PATH naming /app/.venv, which `uv sync` fills (it ignores VIRTUAL_ENV)."""
+    env = "ENV VIRTUAL_ENV=/app/.venv PATH=/app/.venv/bin:$PATH\n"
+    result = split(UV.replace("RUN pip install uv\n", "RUN pip install uv\n" + env) + "RUN uv sync --locked --no-install-project\nCOPY . .\n")
+    assert "COPY --from=builder /app/.venv /app/.venv" in _runtime(result.text)
+    # negative controls: another directory, or pip (which would install into the interpreter)
+    other = UV.replace("RUN pip install uv\n", "RUN pip install uv\nENV VIRTUAL_ENV=/venv\n")
+    assert "ENV VIRTUAL_ENV" in skip_messages(other + "RUN uv sync --locked --no-install-project\n")[0]
+    assert "ENV VIRTUAL_ENV" in skip_messages(BASE + env + "RUN pip install -r requirements.txt\n")[0]

@@ -55,10 +55,41 @@ def test_the_virtualenvs_pip_by_its_path_becomes_uv_pip() -> None:
     """The already-multistage app removes pip with /opt/venv/bin/python -m pip: a uv venv has no pip to run it."""
     text = _file(builder_extra="RUN /opt/venv/bin/python -m pip uninstall --yes pip wheel\nRUN /opt/venv/bin/pip list\n")
     result = dockopt.rewrite(text, select=[RULE.name], installer="uv")
-    assert "RUN uv pip uninstall --yes pip wheel\n" in result.text
     assert "RUN uv pip list\n" in result.text
+    assert "pip uninstall" not in result.text  # about pip itself: dropped, a uv venv has none
     assert "/opt/venv/bin/python -m pip" not in result.text
     check_invariants(text, result.text, select=[RULE.name], installer="uv")
+
+
+def test_calls_about_pip_itself_are_dropped() -> None:
+    """`uv pip install --upgrade pip` would put pip into the uv venv (12 MB shipped, found by bench/size_bench.py --uv)."""
+    alone = _file(builder_extra="RUN pip install --upgrade pip setuptools wheel\n")
+    out = dockopt.rewrite(alone, select=[RULE.name], installer="uv").text
+    assert "upgrade" not in out
+    check_invariants(alone, out, select=[RULE.name], installer="uv")
+    chained = _file(builder_extra="RUN pip install -U pip && pip install -r requirements.txt\n")
+    out = dockopt.rewrite(chained, select=[RULE.name], installer="uv").text
+    assert "RUN uv pip install -r requirements.txt\n" in out and "-U pip" not in out
+    last = _file(builder_extra="RUN pip install gunicorn; python -m pip install --upgrade 'pip>=24'\n")
+    out = dockopt.rewrite(last, select=[RULE.name], installer="uv").text
+    assert "RUN uv pip install gunicorn\n" in out
+    # negative controls: pip among other packages is a real install; `||` would change what runs
+    mixed = _file(builder_extra="RUN pip install --upgrade pip requests\n")
+    assert "RUN uv pip install --upgrade pip requests\n" in dockopt.rewrite(mixed, select=[RULE.name], installer="uv").text
+    guarded = _file(builder_extra="RUN pip install -U pip || true\n")
+    result = dockopt.rewrite(guarded, select=[RULE.name], installer="uv")
+    assert not result.changed
+    assert any("upgrades pip" in s.message for s in result.skips)
+
+
+def test_declines_when_nothing_calls_pip() -> None:
+    """A stage that installs with `uv sync` already: a uv venv and uv's env variables would buy nothing."""
+    text = _file().replace("RUN pip install -r requirements.txt", "RUN pip install uv && uv sync --locked")
+    text = text.replace("RUN pip install uv && uv sync", "RUN /usr/local/bin/pip install uv && uv sync")
+    result = dockopt.rewrite(text, select=[RULE.name], installer="uv")
+    assert not result.changed
+    skip = next(s for s in result.skips if "nothing for uv to install" in s.message)
+    assert not skip.actionable
 
 
 def test_another_interpreters_pip_by_its_path_stays_pip() -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from ..syntax import Dockerfile, Instruction, Stage
 from . import apt, runs
 from .context import BuildContext
+from .environment import StageEnvironment, stage_environments
 from .runs import POSIX_SHELLS, Script
 from .scope import WINDOWS_MARKERS, Scope, image_name
 from .stages import StageGraph
@@ -159,6 +160,17 @@ class Analysis:
                         out.append(VenvCopy(ins, source, venv, run, made[1]))
                         break
         return out
+
+    def environments(self, stage: Stage) -> list[StageEnvironment]:
+        """Where each Python install of ``stage`` puts the packages, and whether PATH names it (:mod:`.environment`)."""
+        found = self._environments.get(stage.index)
+        if found is None:
+            found = self._environments[stage.index] = stage_environments(self, stage)
+        return found
+
+    @cached_property
+    def _environments(self) -> dict[int, list[StageEnvironment]]:
+        return {}
 
     def apt_installed(self, stage: Stage, *, chain: bool = True) -> frozenset[str]:
         return frozenset(i.name for i in self.installed(stage, chain=chain) if i.manager == "apt")

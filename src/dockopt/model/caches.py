@@ -13,11 +13,10 @@ harmless, else a sentence saying why it is not (for a skip message).
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
+from ..datafiles import load_table
 from ..syntax import Instruction, Stage
 from .analysis import Analysis
 from .packages import PackageInstall
@@ -70,7 +69,7 @@ class Table:
 @cache
 def table() -> Table:
     """``data/caches.toml``, loaded once."""
-    raw = tomllib.loads((resources.files("dockopt") / "data" / "caches.toml").read_text("utf-8"))
+    raw = load_table("caches.toml")
     tools = {
         name: Tool(
             manager=name,

@@ -12,13 +12,12 @@ the same facts.
 from __future__ import annotations
 
 import fnmatch
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any, Literal
 
+from ..datafiles import load_table
 from .packages import normalize_package_name
 
 Role = Literal["toolchain", "build-only", "dev", "runtime"]
@@ -144,7 +143,7 @@ def apt_problem(image: str | None) -> str | None:
 @cache
 def table() -> Table:
     """``data/debian.toml``, loaded once."""
-    raw = tomllib.loads((resources.files("dockopt") / "data" / "debian.toml").read_text("utf-8"))
+    raw = load_table("debian.toml")
     packages = {
         name: Package(
             name=name,

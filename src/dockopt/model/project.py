@@ -9,17 +9,19 @@ context in their own ways and ask here.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
+
+from ..datafiles import load_table
 
 
 def load_toml(text: str | None) -> dict[str, Any] | None:
     """The parsed TOML, or None when there is no text or it is not valid TOML."""
     if text is None:
         return None
+    import tomllib  # here: the tables dockopt ships come parsed from the cache (datafiles.load_table)
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError:
@@ -190,7 +192,7 @@ class PythonTools:
 
 @cache
 def python_tools() -> PythonTools:
-    raw = tomllib.loads((resources.files("dockopt") / "data" / "python_tools.toml").read_text("utf-8"))
+    raw = load_table("python_tools.toml")
     return PythonTools(
         tools={str(k): str(v) for k, v in raw["python-tools"].items()},
         installers={str(k): str(v) for k, v in raw["python-tool-installers"].items()},

@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import posixpath
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
+from ..datafiles import load_table
 from ..model.analysis import Analysis, analyse
 from ..model.context import BuildContext, DockerIgnore, Inventory, glob_regex
 from ..model.runs import uses
@@ -57,7 +56,7 @@ class Candidate:
 
 @cache
 def candidates() -> tuple[Candidate, ...]:
-    raw = tomllib.loads((resources.files("dockopt") / "data" / "dockerignore.toml").read_text("utf-8"))
+    raw = load_table("dockerignore.toml")
     return tuple(Candidate(e["pattern"], e["group"], e.get("check", "")) for e in raw["entry"])
 
 

@@ -15,11 +15,10 @@ load its weights from a volume is the user's call.
 from __future__ import annotations
 
 import posixpath
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 
+from ..datafiles import load_table
 from ..model import paths
 from ..model.analysis import Analysis
 from ..model.context import Inventory
@@ -39,7 +38,7 @@ class _Table:
 
 @cache
 def table() -> _Table:
-    raw = tomllib.loads((resources.files("dockopt") / "data" / "large_files.toml").read_text("utf-8"))
+    raw = load_table("large_files.toml")
     return _Table(int(raw["weights_floor"]), dict(raw["weights"]), frozenset(raw["keep-out"]["names"]))
 
 

@@ -32,12 +32,11 @@ from __future__ import annotations
 
 import re
 import shlex
-import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
+from ..datafiles import load_table
 from ..model import args, debian
 from ..model.distributions import RuntimeNeed, runtime_needs, stage_distributions, unmet
 from ..model.runs import Use, calls, script, uses
@@ -75,7 +74,7 @@ class Tables:
 @cache
 def tables() -> Tables:
     """``data/slim_images.toml``, loaded once."""
-    raw: dict[str, Any] = tomllib.loads((resources.files("dockopt") / "data" / "slim_images.toml").read_text("utf-8"))
+    raw: dict[str, Any] = load_table("slim_images.toml")
     images = tuple(
         ImageFamily(
             key=key,

@@ -34,6 +34,7 @@ UV_OPTIONS = frozenset(
 )
 _PIP_RE = re.compile(r"pip[0-9.]*")
 _PYTHON_RE = re.compile(r"python[0-9.]*")
+_INSTALLER_RE = re.compile(r"(?i)(pip|setuptools|wheel)([<>=!~].*)?")
 #: pip's actions uv has as `uv pip ...`.
 UV_ACTIONS = frozenset({"install", "uninstall", "freeze", "list", "show", "check"})
 #: PIP_* variables whose loss changes nothing uv does (cache, messages).
@@ -51,8 +52,15 @@ def _pip_call(cmd: SimpleCommand, call: PackageInstall, venv: str) -> bool:
     return "/" not in program or posixpath.dirname(posixpath.normpath(program)) == f"{venv}/bin"
 
 
-def _edits(ins: Instruction, venv: str) -> list[tuple[int, int, str]]:
-    """The spans of RUN text turning each pip call into ``uv pip`` (Decline when one can't be)."""
+def _edits(ins: Instruction, venv: str) -> list[tuple[int, int, str]] | None:
+    """The spans of RUN text turning each pip call into ``uv pip`` (Decline when one can't be).
+
+    A call about the installer itself (``pip install --upgrade pip setuptools
+    wheel``, ``pip uninstall --yes pip wheel``) is dropped instead: ``uv venv``
+    puts no pip in the virtualenv and uv does not need one, while ``uv pip
+    install --upgrade pip`` would put pip back into the image. None when the
+    RUN was nothing else.
+    """
     edits: list[tuple[int, int, str]] = []
     s = script(ins)
     for cmd, call in s.calls:
@@ -65,6 +73,12 @@ def _edits(ins: Instruction, venv: str) -> list[tuple[int, int, str]]:
         odd = [o for o in call.options if o not in UV_OPTIONS]
         if odd:
             raise Decline(ins, f"`pip {call.action} {odd[0]}` (line {ins.line}): uv pip has no `{odd[0]}`; the builder keeps pip")
+        if _installer_upgrade(call):
+            drop = _drop_span(ins, cmd)
+            if drop is None:
+                return None
+            edits.append(drop)
+            continue
         spans = word_spans(cmd)
         program = len(cmd.words) - len(cmd.args) - 1  # index of the program among the words
         if len(spans) != len(cmd.words):
@@ -77,6 +91,32 @@ def _edits(ins: Instruction, venv: str) -> list[tuple[int, int, str]]:
             raise Decline(ins, f"RUN at line {ins.line}: cannot tell where `{cmd.raw}` names pip; change it to `uv pip` by hand")
         edits.append((spans[first][0], spans[last][1], "uv pip"))
     return edits
+
+
+def _installer_upgrade(call: PackageInstall) -> bool:
+    """``pip install -U pip setuptools wheel`` or ``pip uninstall pip wheel``: pip about itself, nothing else."""
+    if call.action not in ("install", "uninstall") or call.requirement_files or call.editable or call.local_paths:
+        return False
+    names = call.packages or call.arguments
+    return bool(names) and all(_INSTALLER_RE.fullmatch(p) for p in names)
+
+
+def _drop_span(ins: Instruction, cmd: SimpleCommand) -> tuple[int, int, str] | None:
+    """The span of RUN text to delete so that ``cmd`` no longer runs, or None when it is the RUN's only command.
+
+    The command goes with the ``&&`` (or ``;``) joining it to its neighbour; a
+    neighbour joined by ``||`` or ``|`` would change meaning, so that declines.
+    """
+    cl = script(ins).commands
+    items = list(cl.items)
+    if len(items) == 1:
+        return None
+    i = next(k for k, c in enumerate(items) if c is cmd)
+    if i + 1 < len(items) and cl.operators[i] in ("&&", ";"):
+        return (cmd.start, items[i + 1].start, "")
+    if i > 0 and cl.operators[i - 1] in ("&&", ";"):
+        return (items[i - 1].end, cmd.end, "")
+    raise Decline(ins, f"RUN at line {ins.line}: `{cmd.raw}` upgrades pip, which a uv venv does not have; remove it by hand")
 
 
 def _pip_settings(stage_env: dict[str, str | None], stage: Stage, chain: list[Stage]) -> str | None:
@@ -120,15 +160,21 @@ def _rewrite(doc: Dockerfile, stage: Stage, created: Instruction, venv: str, ctx
     body = list(stage.instructions)
     after = body[body.index(created) + 1 :]
     replacements: dict[Instruction, list[Instruction]] = {}
+    dropped: list[Instruction] = []
     for ins in after:
         if ins.keyword != "RUN":
             continue
         edits = _edits(ins, venv)
-        if edits:
+        if edits is None:
+            replacements[ins] = []  # the RUN was only about pip itself
+            dropped.append(ins)
+        elif edits:
             edited = ins.edit_args(edits)
             if edited is None:
                 raise Decline(ins, f"RUN at line {ins.line}: a pip call sits across a line continuation")
             replacements[ins] = [edited]
+    if len(replacements) == len(dropped):
+        raise Decline(stage.from_instruction, f"stage `{stage.name or stage.index}` calls no pip after creating {venv}: nothing for uv to install", actionable=False)
     style = Style.detect(doc)
     make = style.instruction("RUN", f"pip install uv && uv venv {venv}").with_leading(created.leading)
     pairs = [("UV_COMPILE_BYTECODE", "1"), ("UV_LINK_MODE", "copy"), ("UV_PYTHON_DOWNLOADS", "never")]
@@ -140,7 +186,8 @@ def _rewrite(doc: Dockerfile, stage: Stage, created: Instruction, venv: str, ctx
         RULE,
         created if created.line is not None else stage.from_instruction,
         f"stage `{stage.name or stage.index}` installs with uv: {venv} made by `uv venv`, "
-        f"{sum(1 for k in replacements if k is not created)} RUN(s) with `uv pip` instead of pip",
+        f"{sum(1 for k in replacements if k is not created and k not in dropped)} RUN(s) with `uv pip` instead of pip"
+        + (f"; dropped {len(dropped)} RUN(s) only about pip itself (lines {', '.join(str(d.line) for d in dropped)})" if dropped else ""),
     )
     return doc.edit(replacements)
 
@@ -197,6 +244,10 @@ HEALTHCHECK or ENTRYPOINT/CMD of the shipped stages, or the script one
 starts): `uv venv` puts no pip in the virtualenv. The virtualenv's pip by its
 path (/opt/venv/bin/python -m pip ...) becomes `uv pip` too; another
 interpreter's pip by path (/usr/local/bin/pip install poetry: a build tool
-for the image's own interpreter) stays pip. poetry,
+for the image's own interpreter) stays pip. Calls about pip itself
+(`pip install --upgrade pip setuptools wheel`, `pip uninstall pip wheel`)
+are dropped: the uv venv has no pip and needs none (chained with `&&` or
+`;`; after `||` it declines). A stage that calls no pip at all (it installs
+with `uv sync` already) is left alone. poetry,
 pipenv and uv sync installs are left as they are.""",
 )

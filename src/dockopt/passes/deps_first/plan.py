@@ -8,9 +8,11 @@ move unsafe, and pick the manifests (:mod:`.manifests`).
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from ...model import paths
 from ...model.analysis import Analysis
 from ...style import Style
 from ...syntax import Dockerfile, Instruction, Stage
@@ -96,7 +98,8 @@ def _settle(instrs: tuple[Instruction, ...], index: int, first: CodeCopy, walk: 
     """Walk down; a part of the project that holds a file the installs read stays, and the walk is redone."""
     for _ in range(4):
         result = scan(instrs, index, first, walk)
-        held = [c for c in result.copies if not c.whole and _holds_input(c, result.steps)]
+        inputs = _inputs(result, walk)
+        held = [c for c in result.copies if not c.whole and any(c.writes(p) for p in inputs)]
         if not held:
             return result
         if held[0] is result.copies[0]:
@@ -113,16 +116,51 @@ def _settle(instrs: tuple[Instruction, ...], index: int, first: CodeCopy, walk: 
 
 
 def _part(copy: CodeCopy, result: Scan, walk: Walk) -> CodeCopy | None:
-    inputs = [n.path for s in result.steps for n in s.needs] + [p for s in result.steps for p in s.produces]
+    inputs = _inputs(result, walk)
     requirements = [n.path for s in result.steps for n in s.needs if n.kind in ("requirements", "filtered")]
     workdir = walk.model.scope.workdir(copy.ins)
     return part(copy, inputs, requirements, workdir=workdir, context=walk.model.context, style=walk.style)
 
 
-def _holds_input(copy: CodeCopy, steps: tuple[Step, ...]) -> bool:
-    return any(copy.writes(n.path) for s in steps for n in s.needs) or any(
-        copy.writes(p) for s in steps for p in s.produces
-    )
+def _inputs(result: Scan, walk: Walk) -> list[str]:
+    """The image paths the installs read or write: the files they name, the files a requirements file
+    includes (``-r``/``-c``, followed in the build context), and what they produce."""
+    out: list[str] = []
+    for step in result.steps:
+        for need in step.needs:
+            out.append(need.path)
+            if need.kind in ("requirements", "filtered"):
+                out.extend(_included(need.path, result.copies, walk))
+        out.extend(step.produces)
+    return out
+
+
+def _included(path: str, copies: tuple[CodeCopy, ...], walk: Walk) -> list[str]:
+    """Where the files a requirements file includes are in the image: beside it, as in the build context
+    (pip reads an include relative to the file that names it)."""
+    context = walk.model.context
+    rel = _context_file(path, copies, walk)
+    if rel is None or not context.known:
+        return []
+    reqs = context.requirements(rel)
+    top = posixpath.dirname(rel)
+    return [posixpath.normpath(posixpath.join(posixpath.dirname(path), posixpath.relpath(f, top or "."))) for f in reqs.files[1:]]
+
+
+def _context_file(path: str, copies: tuple[CodeCopy, ...], walk: Walk) -> str | None:
+    """The build-context file a COPY puts at ``path`` (an earlier COPY, or one of the moving ones)."""
+    if path in walk.origins:
+        return walk.origins[path]
+    for c in copies:
+        if c.whole:
+            rel = paths.relative(path, c.target)
+            if rel:
+                return rel
+            continue
+        for source, region in zip(c.sources, c.regions, strict=False):
+            if region == path:
+                return posixpath.normpath(source.lstrip("/"))
+    return None
 
 
 def _report(result: Scan, instrs: tuple[Instruction, ...], first: CodeCopy) -> None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
+
+from ...datafiles import load_table
 
 
 @dataclass(frozen=True)
@@ -35,9 +35,7 @@ class Tables:
 @cache
 def tables() -> Tables:
     """The table, loaded once."""
-    raw: dict[str, Any] = tomllib.loads(
-        (resources.files("dockopt") / "data" / "dependency_manifests.toml").read_text("utf-8")
-    )
+    raw: dict[str, Any] = load_table("dependency_manifests.toml")
     projects = {
         name: ProjectTool(
             name=name,

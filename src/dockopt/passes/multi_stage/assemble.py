@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ...model import apt
+from ...model import apt, paths
 from ...syntax import Dockerfile, Instruction, Trivia
 from .. import path_env
 from ..base import Decline, suppressed_text
@@ -31,12 +31,13 @@ class Where:
     """Where the packages live, and what the runtime stage needs besides them."""
 
     layout: Layout
-    venv_dir: str
+    venv_dir: str  # dockopt's virtualenv, or (layout "project") the one the installs make
     copy_uv: bool  # the runtime stage runs `uv`: copy its binary from the builder
+    off_path: bool = False  # layout "project": the original image doesn't put it on PATH (path-env must not either)
 
     @property
     def env_dir(self) -> str:
-        return self.venv_dir if self.layout == "venv" else USER_BASE
+        return USER_BASE if self.layout == "user" else self.venv_dir
 
 
 def assemble(job: Job, placement: Placement, plan: AptPlan, facts: Facts, where: Where) -> tuple[Dockerfile, list[str]]:
@@ -94,21 +95,25 @@ def _builder(
         else:
             out.drop(ins)
     items = out.items
-    if where.layout != "venv":
-        return items
-    interpreters = sorted(facts.interpreters)
-    if len(interpreters) > 1:
-        raise Decline(None, "the installs use different interpreters (" + ", ".join(interpreters) + ")")
-    interp = interpreters[0] if interpreters else "python"
     style = job.style
-    block = [
-        style.instruction("RUN", f"{interp} -m venv {where.venv_dir}"),
-        style.env([("VIRTUAL_ENV", where.venv_dir), ("PATH", f"{where.venv_dir}/bin:$PATH")]),
-    ]
-    if facts.uv_project:
-        # uv sync targets the project's .venv unless told otherwise; a downloaded
-        # interpreter would live outside the venv, so only the image's one is allowed
-        block.append(style.env([("UV_PROJECT_ENVIRONMENT", where.venv_dir), ("UV_PYTHON_DOWNLOADS", "never")]))
+    if where.layout == "project":
+        # the installs make their own virtualenv; uv would download an interpreter it doesn't find into
+        # ~/.local/share/uv, outside the copied directory, so only the image's own one is allowed
+        values = job.model.scope.before(job.body[job.first]).values
+        if not facts.uv_project or "UV_PYTHON_DOWNLOADS" in values:
+            return items
+        block = [style.env([("UV_PYTHON_DOWNLOADS", "never")])]
+    elif where.layout == "venv":
+        interpreters = sorted(facts.interpreters)
+        if len(interpreters) > 1:
+            raise Decline(None, "the installs use different interpreters (" + ", ".join(interpreters) + ")")
+        interp = interpreters[0] if interpreters else "python"
+        block = [
+            style.instruction("RUN", f"{interp} -m venv {where.venv_dir}"),
+            style.env([("VIRTUAL_ENV", where.venv_dir), ("PATH", f"{where.venv_dir}/bin:$PATH")]),
+        ]
+    else:
+        return items
     anchor = next(k for k, kind in enumerate(kinds) if kind == "install")
     while anchor > 0 and kinds[anchor - 1] in ("COPY", "ADD", "helper"):
         anchor -= 1
@@ -126,7 +131,8 @@ def _runtime(
     style = job.style
     out = _Out()
     env_dir = where.env_dir
-    copies = [style.instruction("COPY", f"{env_dir} {env_dir}", [f"--from={builder}"])]
+    leading = style.comment_lines([f"{env_dir} stays off PATH, as in the original image", "dockopt: ignore=DO003"])
+    copies = [style.instruction("COPY", f"{env_dir} {env_dir}", [f"--from={builder}"], leading if where.off_path else ())]
     if where.copy_uv:
         copies.append(style.instruction("COPY", f"{UV_BIN} {UV_BIN}", [f"--from={builder}"]))
     copy_at: int | None = None
@@ -138,7 +144,7 @@ def _runtime(
                 out.add(runtime_apt_run(job, i, plan[i], placement, plan))
             for copy in copies:
                 out.add(copy)
-            copy_at = _hoist(out.items, len(out.items) - len(copies), len(copies), env_dir)
+            copy_at = _hoist(job, out.items, len(out.items) - len(copies), len(copies), env_dir)
             continue
         if p in ("runtime", "both") or (p == "apt" and plan[i].runtime == "keep"):
             out.add(ins)
@@ -153,7 +159,10 @@ def _runtime(
 
 
 def _with_path(job: Job, items: list[Instruction], copy_at: int, where: Where) -> list[Instruction]:
-    """ENV PATH (and VIRTUAL_ENV, UV_PROJECT_ENVIRONMENT) for the copied environment, where plan_path says."""
+    """ENV PATH (and VIRTUAL_ENV, UV_PROJECT_ENVIRONMENT) for the copied environment, where plan_path says;
+    nothing for a virtualenv the installs made themselves, whose PATH stays as the file sets it."""
+    if where.layout == "project":
+        return items
     bin_dir = f"{where.env_dir}/bin"
     path_plan = path_env.plan_path(items, copy_at, bin_dir, (), job.doc.global_args)
     if path_plan.reason is not None:
@@ -227,15 +236,19 @@ class _Out:
         self.items.append(ins)
 
 
-def _hoist(items: list[Instruction], at: int, count: int, env_dir: str) -> int:
+def _hoist(job: Job, items: list[Instruction], at: int, count: int, env_dir: str) -> int:
     """Move the ``count`` COPY --from lines at ``at`` above the plain COPY/ADD lines before them (better
-    cache reuse); returns their new first index."""
+    cache reuse); returns their new first index. Not above one that writes into the environment or a
+    directory holding it (``COPY . .`` with a ``.venv`` in the context would then land on top of it)."""
     while at > 0:
         prev = items[at - 1]
         if prev.keyword not in ("COPY", "ADD") or prev.flag("from") is not None or prev.heredocs:
             break
         sd = prev.copy_sources_and_dest()
         if sd is None or sd[1].startswith((env_dir, USER_BASE)):
+            break
+        dest = job.model.scope.path(prev, sd[1]) if job.model.stage_of(prev) is not None else paths.OPAQUE
+        if paths.may_be_under(env_dir, dest):
             break
         block = items[at : at + count]
         blank_prev, blank_first = _blank_prefix(prev.leading), _blank_prefix(block[0].leading)

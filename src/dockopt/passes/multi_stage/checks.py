@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import re
 
-from ...model import args, debian
+from ...model import args, debian, paths
 from ...syntax import Instruction
 from ..base import Decline
 from .classify import PY_TOOL_COMMANDS, Run
 from .facts import Facts
 from .job import VENV_DIR, Job
 from .placement import Placement, runtime_instructions
+from .venv import Kept
 
 _USER_SWITCH = frozenset({"su", "sudo", "runuser", "doas"})
 #: Commands that put a file in place (curl -o, mv, ln -s ...).
@@ -25,7 +26,7 @@ _ROOT_USERS = frozenset({"root", "0", "root:root", "0:0", "root:0", "0:root"})
 _REDIRECTING_ENV = frozenset(
     {
         "PIP_TARGET", "PIP_PREFIX", "PIP_ROOT", "PIP_USER", "VIRTUAL_ENV", "PYTHONUSERBASE", "PYTHONHOME",
-        "UV_SYSTEM_PYTHON", "UV_PROJECT_ENVIRONMENT", "UV_PYTHON", "PIPENV_PYTHON", "CONDA_PREFIX",
+        "UV_SYSTEM_PYTHON", "UV_PYTHON", "PIPENV_PYTHON", "CONDA_PREFIX",
     }
 )  # fmt: skip
 
@@ -85,9 +86,21 @@ def _check_env(ins: Instruction) -> None:
         keys = [k for k, _ in ins.env_pairs]
     except ValueError:
         raise Decline(ins, "an ENV line before the install can't be read") from None
-    bad = [k for k in keys if k in _REDIRECTING_ENV]
+    bad = [k for k in keys if k in _REDIRECTING_ENV and k != "VIRTUAL_ENV"]
     if bad:
         raise Decline(ins, f"ENV {bad[0]} decides where packages are installed; the rule won't second-guess it")
+
+
+def check_virtual_env(job: Job, kept: Kept | None) -> None:
+    """ENV VIRTUAL_ENV before the install decides where pip, poetry and pipenv install; ``uv sync`` ignores it
+    (without --active), so it may name the project environment uv keeps where it is."""
+    for ins in job.body[: job.last + 1]:
+        if ins.keyword != "ENV" or "VIRTUAL_ENV" not in {k for k, _ in ins.env_pairs}:
+            continue
+        value = job.model.scope.before(job.body[job.last]).values.get("VIRTUAL_ENV")
+        if kept is not None and kept.tool == "uv" and value is not None and paths.resolve("/", value) == kept.path:
+            continue
+        raise Decline(ins, "ENV VIRTUAL_ENV decides where packages are installed; the rule won't second-guess it")
 
 
 def _check_run(job: Job, i: int, run: Run) -> None:
@@ -114,8 +127,11 @@ def _check_run(job: Job, i: int, run: Run) -> None:
         raise Decline(ins, "a RUN calls setup.py directly; the rule only moves pip/poetry/pipenv/uv installs")
 
 
-def check_runtime(job: Job, placement: Placement, facts: Facts, uv_copied: bool) -> None:
-    """What stays in the runtime stage must not need what the builder keeps (compilers, tools, /usr/local)."""
+def check_runtime(job: Job, placement: Placement, facts: Facts, uv_copied: bool, kept: Kept | None = None) -> None:
+    """What stays in the runtime stage must not need what the builder keeps (compilers, tools, /usr/local).
+
+    With ``kept`` (a virtualenv the installs make themselves, copied to its own path) the packages don't
+    move: a step may name the ``.venv`` or the image's own python, but not a tool pip put in /usr/local."""
     toolchain = debian.table().toolchain_commands
     copied_bins = _copied_bins(job, placement)
     made_bins = _made_bins(job, placement)
@@ -154,8 +170,12 @@ def check_runtime(job: Job, placement: Placement, facts: Facts, uv_copied: bool)
             path, name = m.group(0), m.group(1)
             if not name.startswith(("python", "pip")) and (path in copied_bins or path in made_bins):
                 continue
+            if kept is not None:
+                if name.startswith(("python", "pip")):
+                    continue  # the image's own interpreter, which never had the packages
+                raise Decline(ins, f"`{path}` is used after the install; what pip installed into /usr/local stays in the builder stage")
             raise Decline(ins, f"`{path}` is used after the install; the packages' scripts move to {VENV_DIR}/bin")
-        if re.search(r"(?:^|[\s/\"'=])\.venv/", full):
+        if kept is None and re.search(r"(?:^|[\s/\"'=])\.venv/", full):
             raise Decline(ins, f"a step after the install refers to a .venv directory; the packages move to {VENV_DIR}")
 
 

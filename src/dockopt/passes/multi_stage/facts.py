@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ...model import project
+from ...model.environment import Environment, install_environment
 from ...model.packages import PackageInstall
 from ...model.shell import SimpleCommand
+from ...syntax import Instruction
 from ..base import Decline
 from .classify import Run
 from .job import USER_BASE, VENV_DIR, Job
@@ -40,6 +42,7 @@ class Facts:
     generated: set[str] = field(default_factory=set)  # written by a helper (poetry export -o X)
     manifest_dirs: set[str] = field(default_factory=set)  # first path components of requirement paths
     needs_tree: bool = False  # an install reads the whole source tree
+    closure_unknown: bool = False  # a requirements file couldn't be read: it may include any file copied before
     editable_project: bool = False  # the project is installed in editable mode (a link to its source)
     uv_project: bool = False  # uv sync/add: needs UV_PROJECT_ENVIRONMENT
     user_flags: list[bool] = field(default_factory=list)
@@ -49,6 +52,12 @@ class Facts:
     interpreters: set[str] = field(default_factory=set)
     edits: list[Edit] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: where each dependency install puts the packages (the model's answer), in order
+    envs: list[tuple[Instruction, Environment]] = field(default_factory=list)
+    #: `/usr/local/bin/` before the pip that installs a build tool in the install RUN: needed only when
+    #: the builder activates a virtualenv of dockopt's (see venv.kept_environment)
+    tool_edits: list[Edit] = field(default_factory=list)
+    tool_notes: list[str] = field(default_factory=list)
 
 
 def install_facts(job: Job) -> Facts:
@@ -73,6 +82,7 @@ def _install_call(job: Job, index: int, run: Run, cmd: SimpleCommand, pc: Packag
     ins = run.ins
     if cmd.words and cmd.words[0] in ("sudo", "doas"):
         raise Decline(ins, f"`{cmd.words[0]}` resets PATH, so the install wouldn't use the virtualenv")
+    facts.envs.append((ins, install_environment(job.model, ins, cmd, pc)))
     if pc.manager == "pip" or (pc.manager == "uv" and pc.action.startswith("pip ")):
         _pip_like(job, index, run, cmd, pc, facts)
     elif pc.manager == "poetry":
@@ -86,12 +96,8 @@ def _install_call(job: Job, index: int, run: Run, cmd: SimpleCommand, pc: Packag
             facts.needs_tree = True
     elif pc.manager == "pipenv":
         facts.pip_only = False
-        if not pc.has_option("--system"):
-            raise Decline(
-                ins,
-                "`pipenv install` without --system installs into a virtualenv of its own (run with `pipenv run`); "
-                "the rule only moves --system installs",
-            )
+        # without --system pipenv makes a virtualenv: in the project (PIPENV_VENV_IN_PROJECT), kept there,
+        # or one of its own, declined (venv.kept_environment)
         facts.manifests |= {"Pipfile", "Pipfile.lock"}
         facts.required.add("Pipfile")
         if "editable" in (job.text("Pipfile") or ""):
@@ -124,10 +130,10 @@ def _system_tool(index: int, run: Run, cmd: SimpleCommand, facts: Facts) -> None
     ):
         raise Decline(run.ins, "one RUN installs a build tool and the dependencies; split it in two RUNs first")
     start = cmd.start + offset
-    facts.edits.append((index, start, start, "/usr/local/bin/"))
+    facts.tool_edits.append((index, start, start, "/usr/local/bin/"))
     facts.pip_only = False
     if not facts.system_tools:
-        facts.notes.append(
+        facts.tool_notes.append(
             f"`{cmd.name}` installing the build tool runs as /usr/local/bin/{program}, so the tool stays out of {VENV_DIR}"
         )
     facts.system_tools = True
@@ -201,8 +207,12 @@ def _requirements(job: Job, rel: str, facts: Facts) -> None:
     context = job.ctx.context
     candidates = [c for c in (_context_path(rel), _basename(rel)) if context.read(c) is not None]
     if not candidates:
-        return  # not in the context (or no context): nothing more to learn here
+        # not in the context (or no context): it may include (-r/-c) any file a COPY brings before the install
+        facts.closure_unknown = True
+        return
     reqs = context.requirements(candidates[0])
+    if reqs.problem is not None:
+        facts.closure_unknown = True
     for f in reqs.files[1:]:
         facts.manifests.add(_basename(f))
         facts.required.add(_basename(f))
@@ -249,7 +259,9 @@ def _helper_call(cmd: SimpleCommand, pc: PackageInstall | None, facts: Facts) ->
 
 # -- where the packages go ----------------------------------------------------------------------------
 
-Layout = Literal["venv", "user"]
+#: venv: dockopt's virtualenv; user: pip --user into /root/.local; project: the virtualenv the installs make
+#: themselves (uv sync, poetry/pipenv in-project), kept at its path
+Layout = Literal["venv", "user", "project"]
 
 
 def choose_layout(job: Job, facts: Facts) -> tuple[Layout, list[Edit], list[str]]:

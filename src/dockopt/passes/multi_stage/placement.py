@@ -6,7 +6,9 @@ splits their packages); setup-only RUNs (useradd, mkdir ...) to the runtime
 stage; other RUNs to both (the install may need them). COPYs of manifests go
 to the builder (and to the runtime stage too unless a later ``COPY . .``
 brings them again); code COPYs to the runtime stage, or to both when an
-install reads the source tree. Everything after the last install runs at
+install reads the source tree; a COPY of what may be a requirements file
+(``*.txt``, ``constraints*``) goes to both too when a requirements file's
+includes (``-r``/``-c``) can't be read in the build context. Everything after the last install runs at
 run time.
 """
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import fnmatch
 import posixpath
+import re
 from typing import Literal
 
 from ...model import paths
@@ -170,7 +173,18 @@ def _place_copy(
         return "both"
     if facts.needs_tree or not all_provided or any(j > i for j in generic_builder):
         return "both"
+    if facts.closure_unknown and any(_may_be_requirements(s) for s in sd[0]):
+        return "both"
     return "runtime"
+
+
+#: Names a requirements file includes with -r/-c: requirements-*.txt, constraints.txt, a requirements/ folder.
+_REQUIREMENTS_NAME_RE = re.compile(r"(?i)requirement|constraint|\.(?:txt|in)$")
+
+
+def _may_be_requirements(src: str) -> bool:
+    """A COPY source that may be a file a requirements file includes (when its includes can't be read)."""
+    return _REQUIREMENTS_NAME_RE.search(basename(src)) is not None
 
 
 def runtime_instructions(job: Job, placement: Placement) -> list[Instruction]:

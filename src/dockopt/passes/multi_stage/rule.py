@@ -28,13 +28,13 @@ from .apt_plan import (
     plan_apt,
 )
 from .assemble import Where, assemble
-from .checks import check_base, check_runtime, check_shebangs, check_structure
+from .checks import check_base, check_runtime, check_shebangs, check_structure, check_virtual_env
 from .classify import classify_run
 from .facts import choose_layout, install_facts
 from .job import USER_BASE, VENV_DIR, Job
 from .payoff import check_duplicated_setup, sheds
 from .placement import Placement, check_same_path, place
-from .venv import choose_venv_dir
+from .venv import Kept, choose_venv_dir, kept_environment
 
 
 def apply(doc: Dockerfile, ctx: Context) -> Dockerfile:
@@ -68,7 +68,19 @@ def split(job: Job) -> Dockerfile | None:
     check_base(job)
     check_structure(job)
     facts = install_facts(job)
-    layout, layout_edits, layout_notes = choose_layout(job, facts)
+    kept = kept_environment(job, facts)
+    check_virtual_env(job, kept)
+    if kept is None:
+        # dockopt's virtualenv is active in the builder: a build tool pip installs in the install RUN
+        # must go to /usr/local, not into it
+        facts.edits.extend(facts.tool_edits)
+        facts.notes.extend(facts.tool_notes)
+        layout, layout_edits, layout_notes = choose_layout(job, facts)
+    else:
+        layout, layout_edits = "project", []
+        layout_notes = [_kept_note(kept)]
+        if job.ctx.layout == "user":
+            layout_notes.append(f"layout=user not used: {kept.tool} makes its own virtualenv, which stays at {kept.path}")
     facts.edits.extend(layout_edits)
     placement = place(job, facts)
     if facts.editable_project:
@@ -76,10 +88,14 @@ def split(job: Job) -> Dockerfile | None:
     script_words = check_shebangs(job, placement)
     runtime_cmds, builder_cmds = stage_commands(job, placement, script_words)
     copy_uv = _runtime_runs_uv(job, placement)
-    check_runtime(job, placement, facts, uv_copied=copy_uv)
+    check_runtime(job, placement, facts, uv_copied=copy_uv, kept=kept)
     check_duplicated_setup(job, placement)
-    venv_dir = choose_venv_dir(job) if layout == "venv" else VENV_DIR
-    where = Where(layout, venv_dir, copy_uv)
+    venv_dir = VENV_DIR
+    if kept is not None:
+        venv_dir = kept.path
+    elif layout == "venv":
+        venv_dir = choose_venv_dir(job)
+    where = Where(layout, venv_dir, copy_uv, off_path=kept is not None and kept.on_path is not True)
     # What the installed distributions use from the full image (lightgbm: libgomp1) goes to the runtime
     # stage when it moves to slim; when it keeps the full image, that image has it already.
     needs = distribution_needs(job)
@@ -87,6 +103,7 @@ def split(job: Job) -> Dockerfile | None:
     rest = fold_needs(job, plan, needs)
     added = [n for step in plan.values() for n in step.needs] + rest
     new, assembly_notes = assemble(job, placement, plan, facts, where)
+    tool = kept.tool if kept is not None else ""
     slim = slim_target(new, job.ctx)
     if needs and slim.image is None:
         needs, added = [], []
@@ -107,10 +124,10 @@ def split(job: Job) -> Dockerfile | None:
         notes.append(f"the virtualenv goes to {venv_dir}: {VENV_DIR} would be inside the app's own directories")
     if copy_uv:
         notes.append("the runtime stage runs `uv`, so it gets the uv binary from the builder")
-    kept = kept_for_needs(job, plan, needs)
-    if kept:
-        notes.append(f"{needs_list(kept)} stays in the runtime stage too: {needs_comment(kept, short=True)}")
-    job.ctx.change(RULE, job.stage.from_instruction, _message(job, plan, layout, venv_dir, notes, added))
+    kept_needs = kept_for_needs(job, plan, needs)
+    if kept_needs:
+        notes.append(f"{needs_list(kept_needs)} stays in the runtime stage too: {needs_comment(kept_needs, short=True)}")
+    job.ctx.change(RULE, job.stage.from_instruction, _message(job, plan, layout, venv_dir, notes, tool, added))
     return new
 
 
@@ -158,9 +175,25 @@ def _runtime_runs_uv(job: Job, placement: Placement) -> bool:
     )
 
 
-def _message(job: Job, plan: AptPlan, layout: str, venv_dir: str, notes: list[str], added: list[RuntimeNeed]) -> str:
-    where = f"installs into {venv_dir}" if layout == "venv" else f"installs into {USER_BASE} with pip --user"
-    message = f"split into a builder stage ({where}) and a runtime stage"
+def _kept_note(kept: Kept) -> str:
+    """Why the virtualenv stays where it is, and what PATH says of it."""
+    if kept.on_path is True:
+        state = "it is on PATH, as in the original"
+    elif kept.on_path is False:
+        state = "it stays off PATH, as in the original"
+    else:
+        state = "PATH stays as the file sets it"
+    return f"{kept.how}; a virtualenv is bound to its path, so it is not moved, and {state}"
+
+
+def _message(
+    job: Job, plan: AptPlan, layout: str, venv_dir: str, notes: list[str], tool: str, added: list[RuntimeNeed]
+) -> str:
+    if layout == "project":
+        message = f"split into a builder stage ({tool} makes its virtualenv at {venv_dir}) and a runtime stage that copies it to the same path"
+    else:
+        where = f"installs into {venv_dir}" if layout == "venv" else f"installs into {USER_BASE} with pip --user"
+        message = f"split into a builder stage ({where}) and a runtime stage"
     moved = [p for i, step in plan.items() if step.in_builder for p in moved_packages(job.runs[i], step.packages)]
     if moved:
         message += f"; build-only apt packages stay in the builder ({', '.join(dict.fromkeys(moved))})"
@@ -185,7 +218,9 @@ headers installed for a source build, pip's download cache, poetry or pipenv
 themselves. Splitting the file in two keeps them out of the image: a
 `builder` stage on the same base installs the dependencies into a virtualenv
 at /opt/venv, and the runtime stage copies just that directory
-(`COPY --from=builder /opt/venv /opt/venv`) and puts its bin on PATH. The
+(`COPY --from=builder /opt/venv /opt/venv`) and puts its bin on PATH. An
+install that makes its own virtualenv (`uv sync` into `.venv`) keeps it:
+the runtime stage copies it to the same path, and PATH stays as it was. The
 runtime stage can then start from the slim image (the slim-base rule, DO004,
 does that next), and the builder's layers never leave the build machine.
 
@@ -257,8 +292,11 @@ build-only), or run real setup work twice. An editable install (`pip install
 -e .`, `-e .` in a requirements file, poetry or uv installing the project) is
 split only when the runtime stage copies the code to the same directory the
 link points to. The rule declines, with the reason, when the install is
-something it doesn't model: `--target`/`--prefix`, `pipenv
-install` without `--system`, an install mixed with other commands in one
+something it doesn't model: `--target`/`--prefix`, poetry or pipenv
+installing into a virtualenv of their own (poetry's default
+`virtualenvs.create true`, `pipenv install` without `--system` or
+`PIPENV_VENV_IN_PROJECT`: the image reaches it with `poetry run`/`pipenv
+run`), installs into two places, an install mixed with other commands in one
 RUN, a heredoc install, a secret or SSH mount, private index credentials,
 ENV PIP_TARGET/PIP_USER/VIRTUAL_ENV and kin, an install running as a
 non-root USER, or a file that already makes its own virtualenv. It also
@@ -268,6 +306,17 @@ or refers to /usr/local/bin, site-packages or a .venv; a started script whose
 shebang is /usr/local/bin/python; apk/yum packages (the build/run-time table
 is Debian's); ONBUILD; Windows and non-Python base images.
 
+An environment the installs make themselves at a fixed path stays there:
+`uv sync` into the project's `.venv` (or `UV_PROJECT_ENVIRONMENT`), poetry
+with `virtualenvs.in-project` (`poetry config`, `POETRY_VIRTUALENVS_IN_PROJECT`
+or a copied poetry.toml), pipenv with `PIPENV_VENV_IN_PROJECT`. A virtualenv
+is bound to its path and the image may run `.venv/bin/python`, so the
+runtime stage copies it to the same path and PATH stays as the file sets
+it: on PATH only if the original put it there (then a `# dockopt:
+ignore=DO003` line above the COPY keeps path-env from adding it). uv runs
+with UV_PYTHON_DOWNLOADS=never in the builder (a downloaded interpreter
+would live outside the copied directory).
+
 Alpine bases are split too when they install no apk packages: the
 virtualenv works the same on musl. A build tool installed in the same RUN as
 the dependencies (`pip install poetry && poetry install`) is pointed at
@@ -276,14 +325,14 @@ loses `--system` so it installs into the virtualenv.
 
 apt packages that aren't known to be build-only stay in the runtime stage; a
 `-dev` package whose libraries aren't in the table stays whole. An apt RUN that
-mixes build-only and run-time packages is kept whole in the builder. `uv
-sync` runs with UV_PROJECT_ENVIRONMENT=/opt/venv and UV_PYTHON_DOWNLOADS=never
-(a downloaded interpreter would live outside the copied directory). poetry
+mixes build-only and run-time packages is kept whole in the builder. poetry
 and uv install the project itself in editable mode unless told not to; that
 is only accepted when the runtime stage copies the code to the same
 directory. A manifest COPY stays in the runtime stage too unless a later
 `COPY . .` brings the file again. With a build context, requirements files
-are read for nested `-r` files, editable lines and local paths.
+are read for nested `-r`/`-c` files (each one's COPY goes to the builder),
+editable lines and local paths; without one, a COPY of what may be an
+included file (`*.txt`, `constraints*`) goes to both stages.
 
 What the Python packages need from Debian at run time comes from one table
 (`[distributions]` in dockopt's debian.toml; each entry checked by importing

@@ -1,5 +1,16 @@
-"""Where the virtualenv goes: outside every directory the app works in or copies files into.
+"""Where the packages go: the environment the installs make themselves, or dockopt's virtualenv.
 
+An install that makes its own virtualenv at a fixed path (``uv sync``'s
+``.venv``, ``UV_PROJECT_ENVIRONMENT``, poetry's ``virtualenvs.in-project``,
+``PIPENV_VENV_IN_PROJECT``) keeps it there: a virtualenv is bound to its path,
+and the image may run ``.venv/bin/python`` or find it on PATH, so the
+runtime stage copies it to the same path and PATH stays as the file has it
+(:func:`kept_environment`, from the model's :mod:`dockopt.model.environment`).
+A virtualenv of the tool's own (poetry's default, pipenv without
+``--system``), reached with ``poetry run``, is declined.
+
+Installs into the interpreter get dockopt's virtualenv, outside every
+directory the app works in or copies files into:
 ``/opt/venv`` is the convention, but an app with ``WORKDIR /opt`` would find
 the whole virtualenv in its working directory, and a build context with its
 own ``venv/`` folder copied there would land on top of it. The first of a few
@@ -10,12 +21,64 @@ COPY destinations, or the entries a whole-context COPY puts in place is used.
 from __future__ import annotations
 
 import posixpath
+from dataclasses import dataclass
 
 from ...model import paths
 from ..base import Decline
+from .facts import Facts
 from .job import VENV_DIR, Job
 
 CANDIDATES = (VENV_DIR, "/venv", "/opt/python-venv", "/usr/local/venv")
+
+
+@dataclass(frozen=True)
+class Kept:
+    """The virtualenv the installs make themselves, which stays at its path."""
+
+    path: str
+    tool: str  # uv, poetry, pipenv
+    how: str  # what put it there (uv's default, UV_PROJECT_ENVIRONMENT=..., poetry's virtualenvs.in-project ...)
+    on_path: bool | None  # the original image's PATH names its bin (None: PATH can't be read)
+
+
+def kept_environment(job: Job, facts: Facts) -> Kept | None:
+    """The environment the installs make at a fixed path, None when they install into the interpreter
+    (then dockopt's virtualenv takes its place), or Decline when the split can't keep it."""
+    envs = facts.envs
+    for ins, env in envs:
+        if env.kind != "tool":
+            continue
+        if env.tool == "poetry":
+            raise Decline(
+                ins,
+                f"poetry installs into a virtualenv of its own ({env.how}, under {env.path}), which the image reaches "
+                "with `poetry run`; set `virtualenvs.create false` (POETRY_VIRTUALENVS_CREATE=false) or "
+                "`virtualenvs.in-project true` (POETRY_VIRTUALENVS_IN_PROJECT=true) to let dockopt split it",
+            )
+        raise Decline(
+            ins,
+            f"`{env.tool} install` without --system installs into a virtualenv of its own (under {env.path}), which the "
+            f"image reaches with `{env.tool} run`; use --system or PIPENV_VENV_IN_PROJECT=1 to let dockopt split it",
+        )
+    dirs = [(ins, env) for ins, env in envs if env.kind == "directory"]
+    if not dirs:
+        return None
+    places = sorted({paths.show(env.path or "") for _, env in dirs} | ({"the interpreter"} if len(dirs) < len(envs) else set()))
+    if len(places) > 1:
+        raise Decline(
+            dirs[0][0], f"the installs put packages in {len(places)} places ({', '.join(places)}); the rule moves one environment"
+        )
+    ins, env = dirs[0]
+    path = env.path or ""
+    if not paths.literal(path):
+        raise Decline(ins, f"{env.how}: dockopt can't tell which directory the virtualenv is in ({paths.show(path)})")
+    if env.in_system_prefix:
+        raise Decline(
+            ins,
+            f"{env.how} installs into the image's own Python ({path}); the rule only moves a separate environment",
+        )
+    found = next((e for e in job.model.environments(job.stage) if e.ins is ins and e.env == env), None)
+    return Kept(path, env.tool, env.how, found.on_path if found is not None else None)
 
 
 def app_directories(job: Job) -> tuple[set[str], set[str]]:
