@@ -6,7 +6,10 @@ every dev package's runtime packages are not headers, a -dev package's
 bookworm machine with apt lists, that each runtime package really is a
 dependency of its -dev package; with a Docker engine, that python:3.12-slim
 ships exactly the listed packages and python:3.12 has every package the
-table says the full image has.
+table says the full image has, and that each ``[distributions]`` entry is
+true: the distribution fails to import on python:3.12-slim and imports once
+its packages are installed (while wheels that vendor their library import on
+slim as they are, the negative control).
 """
 
 from __future__ import annotations
@@ -14,12 +17,15 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from dockopt.engine import DOCKER, Engine
-from dockopt.model.debian import table
+from dockopt.model.debian import DistributionNeeds, table
+from dockopt.model.distributions import normalize
 
 
 def test_roles_and_fields() -> None:
@@ -67,6 +73,31 @@ def test_slim_and_full_lists_do_not_contradict_roles() -> None:
     for name in t.slim:
         assert t.role(name) not in ("toolchain",), f"{name} is a compiler, and slim has none"
     assert t.standin_lacks <= t.slim
+
+
+def test_distribution_entries() -> None:
+    t = table()
+    assert {"lightgbm", "gitpython", "psycopg2", "mysqlclient"} <= set(t.distributions)
+    for name, entry in t.distributions.items():
+        assert name == normalize(name) == entry.name, f"{name}: PEP 503 names only"
+        assert entry.runtime and (entry.loads or entry.runs), name
+        assert entry.check is not None, f"{name}: every entry says how it was checked"
+        assert all(u == normalize(u) for u in entry.unless), name
+        for package in entry.runtime:
+            # what the full image has and slim lacks: dockopt restores the full image's packages, no more
+            assert package in t.full and package not in t.slim, (name, package)
+            assert t.role(package) != "dev", (name, package)
+    # wheels that vendor their library need nothing and must not be listed
+    assert not {"xgboost", "scikit-learn", "torch", "psycopg2-binary", "psycopg-binary"} & set(t.distributions)
+
+
+def test_distribution_answers() -> None:
+    t = table()
+    assert t.distributions["lightgbm"].why == "lightgbm loads libgomp.so.1"
+    assert t.distributions["gitpython"].why == "gitpython runs git"
+    assert t.has(["libpq-dev"], "libpq5") and t.has(["libpq5=15.*"], "libpq5")
+    assert not t.has(["libpq-dev"], "libgomp1")
+    assert t.has(["libmysqlclient21"], "libmariadb3", also=("libmysqlclient21",))
 
 
 # -- against apt ---------------------------------------------------------------------------------
@@ -158,3 +189,73 @@ def test_full_image_has_what_the_table_says(engine: Engine) -> None:
     have = _packages(engine, "python:3.12")
     missing = sorted(p for p in t.full if p not in have and p not in t.standin_lacks)
     assert missing == []
+
+
+# -- the [distributions] entries, on the images ----------------------------------------------------
+
+#: Wheels that bring their own copy of the library: they import on slim as they are (the negative
+#: control of the entries' checks). (spec, module)
+VENDORED = [
+    ("xgboost==2.1.3 numpy scipy", "xgboost"),  # xgboost.libs/libgomp-*.so
+    ("scikit-learn==1.5.2", "sklearn.ensemble"),  # scikit_learn.libs/libgomp-*.so
+    ("psycopg2-binary==2.9.10", "psycopg2"),  # psycopg2_binary.libs/libpq-*.so
+    ("psycopg[binary]==3.2.3", "psycopg"),  # psycopg-binary: the entry's unless_extras
+]
+
+_PIP = "pip install -q --no-cache-dir --disable-pip-version-check --root-user-action=ignore --only-binary=:all:"
+
+
+def _run(image: str, script: str, *mount: str, timeout: int = 1800) -> subprocess.CompletedProcess[str]:
+    volumes = [a for m in mount for a in ("-v", m)]
+    return subprocess.run(
+        [DOCKER, "run", "--rm", *volumes, image, "sh", "-c", script],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture(scope="module")
+def source_wheels(engine: Engine) -> Iterator[Path]:
+    """Wheels of the sdist-only entries, built on python:3.12 as pip builds them there (a new folder per run)."""
+    specs = " ".join(e.check.spec for e in table().distributions.values() if e.check is not None and e.check.source)
+    with tempfile.TemporaryDirectory(prefix="dockopt-runtimelibs-wheels-") as tmp:
+        script = f"pip wheel -q --no-cache-dir --disable-pip-version-check --no-deps -w /wheels {specs}"
+        done = _run("python:3.12", f"{script} && chmod -R a+rwX /wheels", f"{tmp}:/wheels")
+        assert done.returncode == 0, done.stderr[-2000:]
+        yield Path(tmp)
+
+
+def _entries() -> list[DistributionNeeds]:
+    return sorted(table().distributions.values(), key=lambda e: e.name)
+
+
+@pytest.mark.docker
+@pytest.mark.parametrize("entry", _entries(), ids=lambda e: e.name)
+def test_distribution_needs_its_packages_on_slim(engine: Engine, entry: DistributionNeeds, source_wheels: Path) -> None:
+    """On python:3.12-slim: installed, it fails to import; with its packages (no recommends) it imports."""
+    check = entry.check
+    assert check is not None
+    packages = " ".join(entry.runtime)
+    find = "--find-links /wheels " if check.source else ""
+    script = (
+        f"{_PIP} {find}{check.spec} || exit 3\n"
+        f"if python -c 'import {check.module}' 2>/dev/null; then echo IMPORTS-WITHOUT; exit 4; fi\n"
+        f"apt-get update -qq && apt-get install -y -qq --no-install-recommends {packages} >/dev/null || exit 5\n"
+        f"python -c 'import {check.module}' && echo IMPORTS-WITH\n"
+    )
+    done = _run("python:3.12-slim", script, f"{source_wheels}:/wheels:ro")
+    assert "IMPORTS-WITHOUT" not in done.stdout, f"{entry.name} imports on slim without {packages}: not a need"
+    assert done.returncode == 0 and "IMPORTS-WITH" in done.stdout, (done.returncode, done.stdout, done.stderr[-2000:])
+
+
+@pytest.mark.docker
+@pytest.mark.parametrize(("spec", "module"), VENDORED, ids=[s.split("==")[0] for s, _ in VENDORED])
+def test_vendoring_wheels_need_nothing_on_slim(engine: Engine, spec: str, module: str) -> None:
+    words = " ".join(f"'{w}'" for w in spec.split())
+    done = _run("python:3.12-slim", f"{_PIP} {words} && python -c 'import {module}' && echo IMPORTS")
+    assert done.returncode == 0 and "IMPORTS" in done.stdout, (spec, done.stderr[-2000:])
+    name = normalize(re.split(r"[\[=]", spec, maxsplit=1)[0])
+    entry = table().distributions.get(name)
+    assert entry is None or "binary" in entry.unless_extras, f"{name} vendors its library: the table must not list it"

@@ -857,3 +857,116 @@ def test_requirements_with_local_lines_decline(tmp_path: Path, files: dict[str, 
 def test_two_files_with_local_lines_decline(tmp_path: Path) -> None:
     ctx = context(tmp_path, {"a.txt": "-e .\n", "b.txt": "-e ./lib\n"})
     declined(stage("COPY . .\nRUN pip install -r a.txt -r b.txt\n"), "more than one requirements file", context_dir=ctx)
+
+
+# -- a COPY that brings the manifest with the code, split in two ----------------------------------
+
+APP_FILES = {"app.py": "print('hi')\n", "requirements.txt": "six\n", "settings.py": "X = 1\n"}
+
+
+def test_multi_source_copy_is_split(tmp_path: Path) -> None:
+    text = stage("COPY app.py requirements.txt ./\nRUN pip install -r requirements.txt\n")
+    result = rewrite(text, context_dir=context(tmp_path, APP_FILES))
+    assert result.text == stage("COPY requirements.txt ./\nRUN pip install -r requirements.txt\nCOPY app.py ./\n")
+    (change,) = result.changes
+    assert change.message == (
+        "split `COPY app.py requirements.txt ./` (line 3) in two: `COPY requirements.txt ./` before the install, "
+        "`COPY app.py ./` after it, so code edits keep the install layer cached"
+    )
+    check_invariants(text, result.text, result=result, select=["deps-first"], context_dir=tmp_path)
+
+
+def test_without_the_context_a_multi_source_copy_stays(tmp_path: Path) -> None:
+    """Without the context dockopt can't tell a file from a directory whose contents land beside the manifest."""
+    text = stage("COPY app.py requirements.txt ./\nRUN pip install -r requirements.txt\n")
+    assert not rewrite(text).changed
+    assert rewrite(text, context_dir=context(tmp_path, APP_FILES)).changed  # the control
+
+
+@pytest.mark.parametrize(
+    "copy",
+    [
+        "COPY requirements.txt constraints.txt ./",  # all manifests: nothing to move
+        "ADD app.py requirements.txt ./",  # ADD unpacks archives: left alone
+        "COPY src/ requirements.txt ./",  # src/'s contents land beside requirements.txt
+    ],
+)
+def test_multi_source_copies_left_alone(tmp_path: Path, copy: str) -> None:
+    files = {**APP_FILES, "constraints.txt": "six<2\n", "src/app.py": "print('hi')\n"}
+    text = stage(f"{copy}\nRUN pip install -r requirements.txt -c constraints.txt\n")
+    result = rewrite(text, context_dir=context(tmp_path, files))
+    assert not result.changed and skip_messages(result) == []
+
+
+@pytest.mark.parametrize(
+    ("copy", "install", "fragment"),
+    [
+        # with one source, `src` could be a file: the original's second source goes into a directory only if
+        # src already is one
+        ("COPY app.py requirements.txt src", "-r src/requirements.txt", "write `src/` and dockopt can split it"),
+        ("COPY --parents app.py requirements.txt ./", "-r requirements.txt", "has --parents, which dockopt does not"),
+    ],
+)
+def test_multi_source_copy_declined(tmp_path: Path, copy: str, install: str, fragment: str) -> None:
+    declined(stage(f"{copy}\nRUN pip install {install}\n"), fragment, context_dir=context(tmp_path, APP_FILES))
+
+
+def test_split_keeps_the_flags_on_both_halves(tmp_path: Path) -> None:
+    text = stage("COPY --chown=app:app --chmod=644 app.py requirements.txt ./\nRUN pip install -r requirements.txt\n")
+    out = rewrite(text, context_dir=context(tmp_path, APP_FILES)).text
+    assert "COPY --chown=app:app --chmod=644 requirements.txt ./\nRUN pip" in out
+    assert "install -r requirements.txt\nCOPY --chown=app:app --chmod=644 app.py ./\n" in out
+
+
+def test_a_requirements_include_stays_with_the_manifest(tmp_path: Path) -> None:
+    files = {**APP_FILES, "requirements.txt": "-r base.txt\nsix\n", "base.txt": "idna\n"}
+    text = stage("COPY base.txt app.py requirements.txt ./\nRUN pip install -r requirements.txt\n")
+    out = rewrite(text, context_dir=context(tmp_path, files)).text
+    assert "COPY base.txt requirements.txt ./\nRUN pip install -r requirements.txt\nCOPY app.py ./\n" in out
+    # the control: a base.txt nothing includes is code as far as the install goes
+    files["requirements.txt"] = "six\n"
+    out = rewrite(text, context_dir=context(tmp_path, files)).text
+    assert "COPY requirements.txt ./\nRUN pip install -r requirements.txt\nCOPY base.txt app.py ./\n" in out
+
+
+def test_the_split_copy_keeps_its_comments_and_blank_lines(tmp_path: Path) -> None:
+    text = stage("\n# the app\nCOPY app.py requirements.txt settings.py ./\nRUN pip install -r requirements.txt\n\n")
+    out = rewrite(text, context_dir=context(tmp_path, APP_FILES)).text
+    assert out == stage(
+        "\n# the app\nCOPY requirements.txt ./\nRUN pip install -r requirements.txt\nCOPY app.py settings.py ./\n\n"
+    )
+
+
+def test_a_later_code_copy_moves_with_the_split_one(tmp_path: Path) -> None:
+    files = {**APP_FILES, "templates/index.html": "<p>hi</p>\n"}
+    text = stage("COPY app.py requirements.txt ./\nCOPY templates/ templates/\nRUN pip install -r requirements.txt\n")
+    result = rewrite(text, context_dir=context(tmp_path, files))
+    assert result.text == stage(
+        "COPY requirements.txt ./\nRUN pip install -r requirements.txt\nCOPY app.py ./\nCOPY templates/ templates/\n"
+    )
+    (change,) = result.changes
+    assert "; `COPY templates/ templates/` (line 4) moves below the install too" in change.message
+
+
+def test_the_whole_pipeline_on_a_slim_single_stage(tmp_path: Path) -> None:
+    """The shape of bench/realworld simple-time-service: already slim, so only the order changes (and pip's cache)."""
+    text = (
+        "FROM python:3.12-slim\nWORKDIR /app\nCOPY app.py requirements.txt ./\nRUN pip install -r requirements.txt\n"
+        'EXPOSE 5000\nCMD ["python", "app.py"]\n'
+    )
+    result = dockopt.rewrite(text, context_dir=context(tmp_path, APP_FILES))
+    assert result.text == (
+        "FROM python:3.12-slim\nWORKDIR /app\nCOPY requirements.txt ./\n"
+        "RUN pip install --no-cache-dir -r requirements.txt\nCOPY app.py ./\n"
+        'EXPOSE 5000\nCMD ["python", "app.py"]\n'
+    )
+
+
+def test_code_and_manifest_copy_app() -> None:
+    """The example app (bench/realworld simple-time-service's shape): the code moves below the install."""
+    folder = APPS / "code-and-manifest-copy"
+    original = (folder / "Dockerfile").read_text()
+    result = rewrite(original, context_dir=folder)
+    assert "COPY requirements.txt ./\nRUN pip install -r requirements.txt\nCOPY app.py clock.py ./\n" in result.text
+    assert skip_messages(result) == []
+    check_invariants(original, result.text, select=["deps-first"], context_dir=folder)

@@ -8,6 +8,7 @@ says.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -651,6 +652,150 @@ def test_a_suppression_above_the_from_goes_with_the_runtime_stage(tmp_path: Path
     out = dockopt.rewrite(text).text
     assert "AS builder" in out and "-slim" not in out
     assert out.count("# dockopt: ignore=slim-base") == 2, out
+
+
+# ---------------------------------------------------------------------------
+# What the installed Python packages need from the full image at run time
+# ---------------------------------------------------------------------------
+
+_REQS_APP = (
+    "FROM python:3.12\n{apt}WORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+    'COPY . .\nCMD ["python", "app.py"]\n'
+)
+
+
+def _app(tmp_path: Path, requirements: str, apt: str = "", head: str = "") -> tuple[str, Path]:
+    (tmp_path / "requirements.txt").write_text(requirements)
+    return head + _REQS_APP.format(apt=apt), tmp_path
+
+
+def _runtime_stage(text: str) -> str:
+    return text[text.index("\nFROM ") :]
+
+
+def test_lightgbm_gets_libgomp1_right_after_the_runtime_from(tmp_path: Path) -> None:
+    text, ctx = _app(tmp_path, "lightgbm==4.5.0\nnumpy\n")
+    result = split(text, context_dir=ctx)
+    assert _runtime_stage(result.text).startswith(
+        "\nFROM python:3.12\n"
+        "# libgomp1: lightgbm loads libgomp.so.1\n"
+        "RUN apt-get update \\\n"
+        "    && apt-get install -y --no-install-recommends libgomp1 \\\n"
+        "    && rm -rf /var/lib/apt/lists/*\n"
+        "WORKDIR /app\n"
+    )
+    (change,) = result.changes
+    assert change.message.endswith(
+        "; the runtime stage installs libgomp1, which the full image has and slim lacks (lightgbm loads libgomp.so.1)"
+    )
+    check_invariants(text, result.text, result=result, select=["multi-stage"], context_dir=ctx)
+
+
+@pytest.mark.parametrize(
+    "requirements",
+    [
+        "xgboost==2.1.3\nscikit-learn==1.5.2\n",  # their wheels vendor libgomp
+        "psycopg2-binary\npsycopg[binary]>=3\n",  # vendored libpq
+        "flask\nrequests\n",  # not in the table
+        "# lightgbm would need libgomp1\n",  # a comment names it, nothing installs it
+    ],
+)
+def test_distributions_that_need_nothing_add_nothing(tmp_path: Path, requirements: str) -> None:
+    text, ctx = _app(tmp_path, requirements)
+    out = split(text, context_dir=ctx).text
+    assert "AS builder" in out
+    assert "apt-get" not in out
+
+
+def test_without_a_context_the_requirements_are_unknown_and_nothing_is_added(tmp_path: Path) -> None:
+    text, ctx = _app(tmp_path, "lightgbm\n")
+    assert "libgomp1" in split(text, context_dir=ctx).text
+    assert "apt-get" not in split(text).text
+
+
+def test_install_arguments_are_read_without_a_context() -> None:
+    text = 'FROM python:3.12\nRUN pip install "GitPython==3.1.43" flask\nCOPY . /app\nCMD ["python", "/app/app.py"]\n'
+    out = split(text).text
+    assert "# git: gitpython runs git\nRUN apt-get update" in out
+
+
+def test_a_runtime_stage_that_keeps_the_full_image_gets_nothing(tmp_path: Path) -> None:
+    """The full image has libgomp1: when the runtime stage can't move to slim, nothing is added."""
+    text, ctx = _app(tmp_path, "lightgbm\n", apt="RUN apt-get update && apt-get install -y gcc\n")
+    kept = text.replace('CMD ["python", "app.py"]', 'CMD ["make", "run"]')  # make: full image only
+    out = split(kept, context_dir=ctx)
+    assert "AS builder" in out.text, out.skips
+    assert "libgomp1" not in out.text
+    assert "libgomp1" in split(text, context_dir=ctx).text  # the control: with a CMD slim can run
+    suppressed = "# dockopt: ignore=DO004\n" + text
+    out = split(suppressed, context_dir=ctx)
+    assert "AS builder" in out.text and "libgomp1" not in out.text
+
+
+def test_already_slim_base_gets_nothing(tmp_path: Path) -> None:
+    """On python:3.12-slim the original lacks libgomp1 too: dockopt restores what the full image had, no more."""
+    text, ctx = _app(tmp_path, "lightgbm\n", apt="RUN apt-get update && apt-get install -y gcc\n")
+    slim = text.replace("FROM python:3.12\n", "FROM python:3.12-slim\n")
+    out = split(slim, context_dir=ctx).text
+    assert "AS builder" in out and "libgomp1" not in out
+
+
+def test_needs_fold_into_the_runtime_stages_own_apt_install(tmp_path: Path) -> None:
+    text, ctx = _app(tmp_path, "psycopg2\nlightgbm\n", apt="RUN apt-get update && apt-get install -y gcc libpq-dev jq\n")
+    result = split(text, context_dir=ctx)
+    runtime = _runtime_stage(result.text)
+    assert runtime.count("apt-get update") == 1
+    assert "apt-get install -y jq \\\n    && apt-get install -y --no-install-recommends libpq5 libgomp1 \\\n" in runtime
+    assert "# libgomp1: lightgbm loads libgomp.so.1\n" in runtime  # libpq5 came from libpq-dev already
+    (change,) = result.changes
+    assert "; it also installs libgomp1, which the full image has and slim lacks (lightgbm" in change.message
+
+
+def test_a_build_only_package_a_distribution_runs_stays_at_run_time(tmp_path: Path) -> None:
+    text, ctx = _app(tmp_path, "GitPython\n", apt="RUN apt-get update && apt-get install -y git gcc\n")
+    result = split(text, context_dir=ctx)
+    runtime = _runtime_stage(result.text)
+    assert "apt-get install -y git \\\n" in runtime
+    assert "gcc" not in runtime
+    assert "--no-install-recommends" not in runtime  # the user's own git keeps its recommends
+    (change,) = result.changes
+    assert "(git stays in the runtime stage too: gitpython runs git)" in change.message
+    # negative control: without GitPython, git is build-only and goes to the builder alone
+    text, ctx = _app(tmp_path, "flask\n", apt="RUN apt-get update && apt-get install -y git gcc\n")
+    assert "git" not in _runtime_stage(split(text, context_dir=ctx).text)
+
+
+def test_lock_files_list_the_transitive_distributions(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.poetry]\nname = "app"\npackage-mode = false\n')
+    (tmp_path / "poetry.lock").write_text('[[package]]\nname = "my-model"\n\n[[package]]\nname = "LightGBM"\n')
+    text = (
+        "FROM python:3.12\nWORKDIR /app\nRUN pip install poetry && poetry config virtualenvs.create false\n"
+        'COPY pyproject.toml poetry.lock ./\nRUN poetry install --no-root\nCOPY . .\nCMD ["python", "app.py"]\n'
+    )
+    assert "# libgomp1: lightgbm loads libgomp.so.1\n" in split(text, context_dir=tmp_path).text
+
+
+def test_install_needs_declines_on_a_base_without_apt() -> None:
+    """The runtime stage must be able to run apt-get: on Alpine (another package table) it declines."""
+    from dockopt.model.distributions import RuntimeNeed
+    from dockopt.passes.base import Context, Decline
+    from dockopt.passes.multi_stage.apt_plan import install_needs
+    from dockopt.passes.multi_stage.job import Job
+
+    doc = dockopt.parse("FROM python:3.12-alpine AS builder\nRUN pip install lightgbm\nFROM python:3.12-alpine\n")
+    job = Job(doc, doc.stages[0], Context(), dockopt.model.analysis.analyse(doc))
+    need = RuntimeNeed("libgomp1", "lightgbm loads libgomp.so.1")
+    expected = "libgomp1: lightgbm loads libgomp.so.1, but its base image `python:3.12-alpine` is not Debian"
+    with pytest.raises(Decline, match=re.escape(expected)):
+        install_needs(job, doc, [need])
+    debian_doc = dockopt.parse("FROM python:3.12 AS builder\nRUN pip install lightgbm\nFROM python:3.12\n")
+    assert "libgomp1" in install_needs(job, debian_doc, [need]).to_source()
+
+
+def test_alpine_base_is_split_without_debian_packages(tmp_path: Path) -> None:
+    text, ctx = _app(tmp_path, "lightgbm\n")
+    out = split(text.replace("FROM python:3.12\n", "FROM python:3.12-alpine\n"), context_dir=ctx)
+    assert "libgomp1" not in out.text and "apt-get" not in out.text
 
 
 # ---------------------------------------------------------------------------

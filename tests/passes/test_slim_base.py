@@ -313,17 +313,36 @@ def _psycopg2_reference(final_extra: str = "") -> str:
 
 
 def test_builder_dev_library_without_runtime_library() -> None:
-    result = rewrite(_psycopg2_reference())
+    # What the builder built against libpq-dev is unknown here (no context): its library is a problem.
+    text = (
+        "FROM python:3.12 AS builder\n"
+        "RUN apt-get update && apt-get install -y --no-install-recommends libpq-dev gcc\n"
+        "RUN python -m venv /opt/venv && /opt/venv/bin/pip install -r requirements.txt\n"
+        "\n"
+        "FROM python:3.12\n"
+        "COPY --from=builder /opt/venv /opt/venv\n"
+    )
+    result = rewrite(text)
     assert not result.changed
     (message,) = skip_messages(result)
     assert "built against libpq-dev (line 2)" in message
     assert "install libpq5 in this stage" in message
 
 
+def test_builder_dev_library_with_a_known_distribution() -> None:
+    # psycopg2 (no Linux wheel, built against libpq-dev) loads libpq.so.5: the table says so, libpq5 is installed.
+    result = rewrite(_psycopg2_reference())
+    assert "FROM python:3.12-slim\n# libpq5: psycopg2 loads libpq.so.5\nRUN apt-get update" in result.text
+    assert "--no-install-recommends libpq5" in result.text
+    check_invariants(_psycopg2_reference(), result.text, result=result, select=["slim-base"])
+
+
 @pytest.mark.parametrize("package", ["libpq5", "libpq-dev"])
 def test_builder_dev_library_with_runtime_library(package: str) -> None:
     text = _psycopg2_reference(f"RUN apt-get update && apt-get install -y {package}\n")
-    assert rewrite(text).text.count("FROM python:3.12-slim\n") == 1
+    result = rewrite(text)
+    assert result.text.count("FROM python:3.12-slim\n") == 1
+    assert "libpq5: psycopg2" not in result.text  # the stage already has it
 
 
 def test_dev_library_that_slim_has() -> None:
@@ -335,12 +354,15 @@ def test_dev_library_that_slim_has() -> None:
     assert rewrite(text).changed
 
 
-def test_source_build_without_apt_is_caught() -> None:
+def test_source_build_without_apt_gets_its_library() -> None:
     text = (
         "FROM python:3.12 AS builder\nRUN python -m venv /opt/venv && /opt/venv/bin/pip install psycopg2\n"
         "FROM python:3.12\nCOPY --from=builder /opt/venv /opt/venv\n"
     )
-    assert_unchanged_with(text, "builds psycopg2 from source")
+    result = rewrite(text)
+    assert "FROM python:3.12-slim\n# libpq5: psycopg2 loads libpq.so.5\n" in result.text
+    messages = [c.message for c in result.changes]
+    assert any("psycopg2 loads libpq.so.5" in m and "installed explicitly" in m for m in messages), messages
 
 
 def test_binary_wheel_is_fine() -> None:
@@ -348,7 +370,9 @@ def test_binary_wheel_is_fine() -> None:
         "FROM python:3.12 AS builder\nRUN python -m venv /opt/venv && /opt/venv/bin/pip install psycopg2-binary\n"
         "FROM python:3.12\nCOPY --from=builder /opt/venv /opt/venv\n"
     )
-    assert rewrite(text).changed
+    result = rewrite(text)
+    assert result.changed
+    assert "apt-get" not in result.text  # psycopg2-binary vendors libpq: nothing to add
 
 
 def test_source_build_found_in_context_requirements() -> None:
@@ -358,12 +382,104 @@ def test_source_build_found_in_context_requirements() -> None:
         "COPY requirements.txt /tmp/requirements.txt\nRUN /opt/venv/bin/pip install -r /tmp/requirements.txt\n"
         'FROM python:3.12\nCOPY --from=builder /opt/venv /opt/venv\nCOPY app.py .\nCMD ["/opt/venv/bin/python", "app.py"]\n'
     )
-    assert rewrite(text).changed
-    assert_unchanged_with(text, "builds psycopg2 from source", context_dir=APPS / "psycopg2-source")
+    without = rewrite(text)  # no context: the requirements file can't be read, nothing is known to be needed
+    assert without.changed and "libpq5" not in without.text
+    assert "libpq5" in rewrite(text, context_dir=APPS / "psycopg2-source").text
     with_lib = text.replace(
         "FROM python:3.12\nCOPY", "FROM python:3.12\nRUN apt-get update && apt-get install -y libpq5\nCOPY"
     )
-    assert rewrite(with_lib, context_dir=APPS / "psycopg2-source").changed
+    result = rewrite(with_lib, context_dir=APPS / "psycopg2-source")
+    assert result.changed and result.text.count("libpq5") == 1
+
+
+# -- safety: what the copied Python distributions need at run time -------------------------------
+
+
+def _venv_from(builder_install: str, final: str = "") -> str:
+    return (
+        "FROM python:3.12 AS builder\n"
+        "RUN python -m venv /opt/venv\n"
+        f"RUN /opt/venv/bin/pip install {builder_install}\n"
+        "\n"
+        "FROM python:3.12\n"
+        f"{final}"
+        "COPY --from=builder /opt/venv /opt/venv\n"
+        'CMD ["/opt/venv/bin/python", "app.py"]\n'
+    )
+
+
+def test_copied_lightgbm_gets_libgomp1() -> None:
+    text = _venv_from("lightgbm==4.5.0 numpy")
+    result = rewrite(text)
+    assert result.text == text.replace(
+        "FROM python:3.12\n",
+        "FROM python:3.12-slim\n"
+        "# libgomp1: lightgbm loads libgomp.so.1\n"
+        "RUN apt-get update \\\n"
+        "    && apt-get install -y --no-install-recommends libgomp1 \\\n"
+        "    && rm -rf /var/lib/apt/lists/*\n",
+    )
+    (_, message) = [c.message for c in result.changes]
+    assert message == (
+        "the final stage's Python packages use libgomp1 (lightgbm loads libgomp.so.1), "
+        "which `python:3.12` has and slim lacks: installed explicitly"
+    )
+    check_invariants(text, result.text, result=result, select=["slim-base"])
+
+
+def test_copied_gitpython_gets_git_and_a_cmd_using_git_is_fine() -> None:
+    text = _venv_from("GitPython==3.1.43", final="").replace(
+        'CMD ["/opt/venv/bin/python", "app.py"]', 'CMD ["sh", "-c", "git --version && python app.py"]'
+    )
+    result = rewrite(text)
+    assert "FROM python:3.12-slim\n# git: gitpython runs git\n" in result.text
+    assert "--no-install-recommends git \\" in result.text
+
+
+@pytest.mark.parametrize(
+    "install",
+    [
+        "xgboost scikit-learn torch",  # their wheels vendor libgomp: not in the table
+        "psycopg2-binary lxml pillow",  # vendored libpq, libxml2, libjpeg
+        "'psycopg[binary]'",  # psycopg with its vendoring variant
+        "psycopg psycopg-binary",
+        "flask",  # not in the table at all
+    ],
+)
+def test_distributions_that_need_nothing_add_nothing(install: str) -> None:
+    text = _venv_from(install)
+    result = rewrite(text)
+    assert result.text == text.replace("FROM python:3.12\n", "FROM python:3.12-slim\n")
+
+
+def test_what_the_final_stage_installs_already_counts() -> None:
+    text = _venv_from("lightgbm", final="RUN apt-get update && apt-get install -y libgomp1\n")
+    assert rewrite(text).text == text.replace("FROM python:3.12\n", "FROM python:3.12-slim\n")
+
+
+def test_builder_lock_file_is_read(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.poetry]\nname = "x"\npackage-mode = false\n')
+    (tmp_path / "poetry.lock").write_text('[[package]]\nname = "LightGBM"\nversion = "4.5.0"\n')
+    text = (
+        "FROM python:3.12 AS builder\nRUN pip install poetry\nCOPY pyproject.toml poetry.lock ./\n"
+        "RUN poetry install --no-root\n"
+        "FROM python:3.12\nCOPY --from=builder /usr/local /usr/local\n"
+    )
+    assert "libgomp1" in rewrite(text, context_dir=tmp_path).text
+    assert "libgomp1" not in rewrite(text).text  # without the lock file nothing is known
+
+
+def test_unsafe_single_stage_gets_what_its_own_installs_need() -> None:
+    text = 'FROM python:3.12\nRUN pip install lightgbm\nCMD ["python", "-c", "import lightgbm"]\n'
+    assert not rewrite(text).changed  # a stage that installs is DO002's
+    result = rewrite(text, unsafe=True)
+    assert result.text.startswith("FROM python:3.12-slim\n# libgomp1: lightgbm loads libgomp.so.1\nRUN apt-get update")
+
+
+def test_builder_stage_is_not_the_final_stage_and_keeps_its_image() -> None:
+    text = _venv_from("lightgbm")
+    result = rewrite(text)
+    assert result.text.startswith("FROM python:3.12 AS builder\nRUN python -m venv")
 
 
 # -- the example apps ---------------------------------------------------------------------------

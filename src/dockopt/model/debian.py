@@ -3,16 +3,19 @@
 Which packages only build (compilers, headers), which shared-library packages
 code built against a ``-dev`` package loads at run time, which of those
 python:*-slim already has, and which commands the full image has that slim
-lacks. The multi-stage rule splits an apt install with it, the slim-base rule
-checks a stage's needs with it; both read the same facts.
+lacks, and what Python distributions need from Debian at run time (lightgbm
+loads libgomp.so.1, GitPython runs git). The multi-stage rule splits an apt
+install with it, the slim-base rule checks a stage's needs with it; both read
+the same facts.
 """
 
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
-from typing import Literal
+from typing import Any, Literal
 
 from ..datafiles import load_table
 from .packages import normalize_package_name
@@ -30,6 +33,39 @@ class Package:
 
 
 @dataclass(frozen=True)
+class Check:
+    """How the table's test checks a distribution entry on the images (see ``[distributions]``)."""
+
+    spec: str  # what to pip install
+    module: str  # what to import
+    source: bool = False  # no Linux wheel: build it on the full image first
+
+
+@dataclass(frozen=True)
+class DistributionNeeds:
+    """What a Python distribution needs from Debian at run time (a ``[distributions]`` entry)."""
+
+    name: str  # PEP 503 normalised
+    runtime: tuple[str, ...]  # the packages, all needed
+    loads: tuple[str, ...] = ()  # shared libraries it loads
+    runs: tuple[str, ...] = ()  # executables it runs
+    also: tuple[str, ...] = ()  # the packages' names on other releases
+    unless: tuple[str, ...] = ()  # distributions that make them unneeded (a vendoring variant)
+    unless_extras: tuple[str, ...] = ()  # extras of this distribution that install such a variant
+    check: Check | None = None
+
+    @property
+    def why(self) -> str:
+        """``lightgbm loads libgomp.so.1``, ``gitpython runs git``."""
+        parts = []
+        if self.loads:
+            parts.append(f"loads {', '.join(self.loads)}")
+        if self.runs:
+            parts.append(f"runs {', '.join(self.runs)}")
+        return f"{self.name} {' and '.join(parts)}" if parts else f"{self.name} needs them"
+
+
+@dataclass(frozen=True)
 class Table:
     packages: dict[str, Package]
     patterns: dict[str, Role]
@@ -37,6 +73,7 @@ class Table:
     full: frozenset[str]
     standin_lacks: frozenset[str]
     by_command: dict[str, frozenset[str]]  # command -> the packages that ship it
+    distributions: dict[str, DistributionNeeds]  # PEP 503 name -> what it needs at run time
 
     def role(self, name: str) -> Role:
         """How a package relates to a Python build (unknown ``-dev`` packages count as dev)."""
@@ -80,9 +117,27 @@ class Table:
         """Packages the full image has and slim lacks that ship ``command`` (empty: slim has it, or nobody)."""
         return frozenset(p for p in self.providers(command) if p in self.full and p not in self.slim)
 
+    def has(self, installed: Iterable[str], package: str, also: Iterable[str] = ()) -> bool:
+        """Whether installing ``installed`` gives ``package``: itself, one of its names elsewhere
+        (``also``), or a package that brings it (``libpq-dev`` brings ``libpq5``)."""
+        names = {normalize_package_name("apt", p) for p in installed}
+        return package in names or bool(names & set(also)) or any(self.provides(n, package) for n in names)
+
     @property
     def toolchain_commands(self) -> frozenset[str]:
         return frozenset(c for p in self.packages.values() if p.role == "toolchain" for c in p.commands)
+
+
+def apt_problem(image: str | None) -> str | None:
+    """Why a stage FROM ``image`` can't install this table's packages with apt-get, or None.
+
+    The official images dockopt moves to slim are Debian; an Alpine or
+    Windows base (or none) has no apt-get, or other package names."""
+    if image is None:
+        return "the stage has no base image"
+    if any(marker in image.lower() for marker in ("alpine", "windows", "nanoserver")):
+        return f"its base image `{image}` is not Debian (the package table is Debian's)"
+    return None
 
 
 @cache
@@ -99,6 +154,7 @@ def table() -> Table:
         )
         for name, entry in raw["packages"].items()
     }
+    distributions = {name: _distribution(name, entry) for name, entry in raw.get("distributions", {}).items()}
     images = raw["images"]
     by_command: dict[str, set[str]] = {}
     for pkg in packages.values():
@@ -111,4 +167,19 @@ def table() -> Table:
         full=frozenset(images["full"]) | frozenset(images["slim"]),
         standin_lacks=frozenset(images["standin_lacks"]),
         by_command={k: frozenset(v) for k, v in by_command.items()},
+        distributions=distributions,
+    )
+
+
+def _distribution(name: str, entry: dict[str, Any]) -> DistributionNeeds:
+    check = entry.get("check")
+    return DistributionNeeds(
+        name=name,
+        runtime=tuple(entry["runtime"]),
+        loads=tuple(entry.get("loads", ())),
+        runs=tuple(entry.get("runs", ())),
+        also=tuple(entry.get("also", ())),
+        unless=tuple(entry.get("unless", ())),
+        unless_extras=tuple(entry.get("unless_extras", ())),
+        check=Check(check["spec"], check["import"], bool(check.get("source", False))) if check else None,
     )

@@ -16,8 +16,13 @@ rule looks at the whole stage first:
   ``[tools]`` table in ``data/slim_images.toml``), unless the stage installs
   the package that provides it with apt;
 * what it copies from a builder was not compiled against a ``-dev`` library
-  whose run-time part slim lacks (a builder that installs ``libpq-dev``, or
-  pip-installs ``psycopg2`` from source, needs ``libpq5`` here).
+  whose run-time part slim lacks (a builder that installs ``libpq-dev`` needs
+  ``libpq5`` here);
+* the Python distributions it copies from a builder (or, with ``--unsafe``,
+  installs itself) get what they load or run from the full image: lightgbm
+  loads libgomp.so.1, GitPython runs git, psycopg2 (built from source) loads
+  libpq.so.5 (``[distributions]`` in ``data/debian.toml``). Those packages
+  are installed right after the FROM, with ``--no-install-recommends``.
 
 Only the image word of the FROM line is edited (``ins.edit_args``), so
 ``--platform``, ``AS name``, spacing and comments stay byte-identical.
@@ -29,11 +34,11 @@ import re
 import shlex
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from ..datafiles import load_table
 from ..model import args, debian
+from ..model.distributions import RuntimeNeed, runtime_needs, stage_distributions, unmet
 from ..model.runs import Use, calls, script, uses
 from ..style import Style
 from ..syntax import Dockerfile, Instruction, Stage
@@ -64,7 +69,6 @@ class Tables:
     images: tuple[ImageFamily, ...]
     suites: frozenset[str]
     variants: dict[str, str]
-    source_builds: dict[str, tuple[str, ...]]
 
 
 @cache
@@ -89,7 +93,6 @@ def tables() -> Tables:
         images=images,
         suites=frozenset(raw["suites"]["names"]),
         variants=dict(raw["variants"]),
-        source_builds={k: tuple(v) for k, v in raw["source_builds"].items()},
     )
 
 
@@ -289,12 +292,13 @@ def apply(doc: Dockerfile, ctx: Context) -> Dockerfile:
         return doc
     family = plan.family
     tools: set[str] = set()
+    needs: list[RuntimeNeed] = []
     language_install = None if ctx.unsafe else package_install(stage, family)
     if language_install is not None:
         # DO002's to act on: it splits the install into a builder, or says why it did not.
         ctx.skip(RULE, ins, _install_problem(stage, family, language_install), actionable=False)
         return doc
-    problem = safety_problem(doc, stage, family, plan.new_tag, ctx, tools)
+    problem = safety_problem(doc, stage, family, plan.new_tag, ctx, tools, needs)
     if problem is not None:
         ctx.skip(RULE, ins, problem)
         return doc
@@ -313,18 +317,27 @@ def apply(doc: Dockerfile, ctx: Context) -> Dockerfile:
     if not colon or old_tag == "latest" or old_tag in tables().suites:
         message += "; both tags follow the newest Python release: pin a version to build the same image every time"
     ctx.change(RULE, ins, message)
-    if not tools:
+    if not tools and not needs:
         return doc.replace(ins, new)
-    packages = " ".join(sorted(tools))
+    packages = " ".join([*sorted(tools), *(n.package for n in needs if n.package not in tools)])
     style = Style.detect(doc)
+    comment = style.comment_lines(["; ".join(n.message for n in needs)]) if needs else []
     install = style.run(
         [
             "apt-get update",
             f"apt-get install -y --no-install-recommends {packages}",
             "rm -rf /var/lib/apt/lists/*",
-        ]
+        ],
+        leading=comment,
     )
-    ctx.change(RULE, ins, f"{label} uses {packages}, which `{image}` has and slim lacks: installed explicitly")
+    if tools:
+        used = " ".join(sorted(tools))
+        ctx.change(RULE, ins, f"{label} uses {used}, which `{image}` has and slim lacks: installed explicitly")
+    if needs:
+        what = ", ".join(f"{n.package} ({n.why})" for n in needs)
+        ctx.change(
+            RULE, ins, f"{label}'s Python packages use {what}, which `{image}` has and slim lacks: installed explicitly"
+        )
     return doc.replace(ins, [new, install])
 
 
@@ -352,7 +365,7 @@ def slim_target(doc: Dockerfile, ctx: Context) -> SlimTarget:
     language_install = None if ctx.unsafe else package_install(stage, plan.family)
     if language_install is not None:
         return SlimTarget(None, _install_problem(stage, plan.family, language_install))
-    problem = safety_problem(doc, stage, plan.family, plan.new_tag, ctx, set())
+    problem = safety_problem(doc, stage, plan.family, plan.new_tag, ctx, set(), [])
     if problem is not None:
         return SlimTarget(None, problem, True)
     return SlimTarget(f"{split_reference(image)[0]}:{plan.new_tag}")
@@ -381,7 +394,13 @@ AUTO_INSTALL = frozenset({"curl", "wget"})
 
 
 def safety_problem(
-    doc: Dockerfile, stage: Stage, family: ImageFamily, new_tag: str, ctx: Context, tools: set[str] | None = None
+    doc: Dockerfile,
+    stage: Stage,
+    family: ImageFamily,
+    new_tag: str,
+    ctx: Context,
+    tools: set[str] | None = None,
+    needs: list[RuntimeNeed] | None = None,
 ) -> str | None:
     """Why the stage may need something of the full image, or None when slim is enough.
 
@@ -389,6 +408,8 @@ def safety_problem(
     HEALTHCHECK, git in a RUN) is not a problem but is added to ``tools``:
     the caller installs those packages explicitly in the slim stage, as a
     careful engineer would, instead of keeping the whole full image for them.
+    Likewise ``needs`` gets what the stage's Python distributions load or run
+    from the full image (lightgbm: libgomp1); without it, those are a problem.
     """
     deb = debian.table()
     label = _label(stage)
@@ -396,8 +417,20 @@ def safety_problem(
     installed: set[str] = set()
     for ins in stage.instructions:
         installed |= apt_names(ins)
+    missing = unmet(_distribution_needs(doc, stage, ctx), installed)
+    if missing:
+        problem = debian.apt_problem(slim_name)
+        if needs is None or problem is not None:
+            what = ", ".join(f"{n.package} ({n.why})" for n in missing)
+            return (
+                f"{label}'s Python packages use {what}, which `{stage.base}` has and `{slim_name}` lacks"
+                + (f", and {problem}" if problem else "; install it with apt in this stage and dockopt can move it to slim")
+            )
+        needs.extend(missing)
+        installed |= {n.package for n in missing}
     # Tools: a RUN must install the tool before using it; CMD/HEALTHCHECK run later.
-    apt_so_far: set[str] = set()
+    # What the needs install comes first (right after the FROM).
+    apt_so_far: set[str] = {n.package for n in missing}
     for ins in stage.instructions:
         apt_so_far |= apt_names(ins)
         have = apt_so_far if ins.keyword in ("RUN", "ONBUILD") else installed
@@ -442,15 +475,17 @@ def _library_problem(doc: Dockerfile, stage: Stage, installed: set[str], slim_na
                     f"{dev} ({_line(ins)}); `{slim_name}` lacks its run-time library, so install "
                     f"{' or '.join(wanted)} in this stage and dockopt can move it to slim"
                 )
-        for project, libs in _source_builds(source, ctx).items():
-            if set(libs) & installed:
-                continue
-            return (
-                f"stage `{source.name or source.index}` builds {project} from source against the full image's "
-                f"libraries; `{slim_name}` lacks them, so install {libs[0]} in {_label(stage)} "
-                "and dockopt can move it to slim"
-            )
     return None
+
+
+def _distribution_needs(doc: Dockerfile, stage: Stage, ctx: Context) -> list[RuntimeNeed]:
+    """What the Python distributions the stage runs need from the full image: those of the stages it
+    copies from (a builder's virtualenv), and with ``--unsafe`` its own installs."""
+    graph = ctx.model(doc).graph
+    sources = [s for source in graph.copied_from(stage) for s in reversed(graph.ancestry(source))]
+    if ctx.unsafe:
+        sources += list(reversed(graph.ancestry(stage)))
+    return runtime_needs(d for s in dict.fromkeys(sources) for d in stage_distributions(s, ctx.context))
 
 
 def _has_runtime(dev: str, installed: set[str]) -> bool:
@@ -458,49 +493,6 @@ def _has_runtime(dev: str, installed: set[str]) -> bool:
     if dev in installed or any(p.startswith(stem) for p in installed if p != dev):
         return True
     return any(debian.table().provides(dev, p) for p in installed)
-
-
-_MANIFEST_NAMES = (
-    "requirements.txt",
-    "pyproject.toml",
-    "poetry.lock",
-    "Pipfile",
-    "Pipfile.lock",
-    "uv.lock",
-    "setup.py",
-    "setup.cfg",
-)
-
-
-def _source_builds(stage: Stage, ctx: Context) -> dict[str, tuple[str, ...]]:
-    """PyPI projects without Linux wheels that the stage installs (named, or in its manifests)."""
-    t = tables()
-    found: dict[str, tuple[str, ...]] = {}
-    texts: list[str] = []
-    files: set[str] = set()
-    for ins in stage.instructions:
-        for _, call in script(ins).all_calls:
-            if call.manager not in ("pip", "uv", "poetry", "pipenv"):
-                continue
-            texts.extend(call.package_names)
-            files.update(Path(p).name for p in (*call.requirement_files, *call.constraint_files))
-        if ins.keyword in ("COPY", "ADD") and ins.flag("from") is None:
-            sources = ins.copy_sources_and_dest()
-            if sources:
-                for src in sources[0]:
-                    if src.rstrip("/") in (".", ""):
-                        files.update(_MANIFEST_NAMES)
-                    else:
-                        files.add(Path(src).name)
-    for name in sorted(files):
-        text = ctx.context.read(name) if name else None
-        if text is not None:
-            texts.append(text)
-    blob = "\n".join(texts).lower()
-    for project, libs in t.source_builds.items():
-        if re.search(rf"(?<![a-z0-9_.-]){re.escape(project)}(?![a-z0-9_-])", blob):
-            found[project] = libs
-    return found
 
 
 _EXAMPLE_BEFORE = """\
@@ -547,7 +539,10 @@ from a builder stage, as the multi-stage rule DO002 arranges), no RUN, CMD,
 ENTRYPOINT or HEALTHCHECK uses a tool of the full image (curl, wget, git, gcc,
 make, ps ...) unless the stage apt-installs it, and nothing it copies from a
 builder was compiled against a library slim lacks (a builder with libpq-dev
-needs libpq5 here). The Debian suite of the tag is kept
+needs libpq5 here). What the copied Python packages load or run from the full
+image (lightgbm: libgomp1, GitPython: git, psycopg2 built from source:
+libpq5) is installed right after the FROM with `--no-install-recommends`.
+The Debian suite of the tag is kept
 (`python:3.12-bookworm` becomes `python:3.12-slim-bookworm`), as are
 `--platform`, `AS name` and a `${PYTHON_VERSION}` tag whose ARG default is a
 plain version. `node:22` moves to `node:22-slim` under the same checks.
@@ -565,5 +560,10 @@ packages (with --unsafe it is moved anyway, betting on wheels), a stage that
 uses a tool slim lacks, and a stage whose copied packages were built against a
 -dev library whose run-time package it does not install. Only the final stage
 is considered: builder stages keep the compilers they need.
+
+The Python packages a stage copies are read from the builder's install
+arguments, requirements files (with their includes) and poetry/uv/pipenv lock
+files; a requirements file lists only what it lists (not the dependencies of
+what it names), and without a build context only the arguments are read.
 """,
 )

@@ -37,6 +37,8 @@ class CodeCopy:
     target: str  # the destination, absolute
     whole: bool  # copies the whole build context
     regions: tuple[str, ...]  # where it writes: each path and everything below it
+    left: Instruction | None = None  # split in two (:mod:`.parts`): the COPY of the manifests, in its place
+    moved: Instruction | None = None  # and the COPY of the rest (``sources``), which moves
 
     def writes(self, path: str) -> bool:
         """Whether this COPY may write ``path`` (or something inside it, or a directory containing it)."""

@@ -20,6 +20,8 @@ from ..base import Context, Decline
 from .common import line, shown
 from .copies import CodeCopy, code_copy, is_whole_copy, origins
 from .manifests import group, manifests
+from .parts import left_origins, part
+from .parts import message as split_message
 from .scan import Scan, Walk, posix, scan
 from .steps import Step, mentions_install
 from .tables import tables
@@ -101,9 +103,23 @@ def _settle(instrs: tuple[Instruction, ...], index: int, first: CodeCopy, walk: 
         if not held:
             return result
         if held[0] is result.copies[0]:
-            return None  # the first COPY brings a manifest, not code
+            # the first COPY brings a manifest: with code beside it (`COPY app.py requirements.txt ./`) it is
+            # split in two, else it is not code
+            parted = _part(first, result, walk)
+            if parted is None:
+                return None
+            first = parted
+            walk = replace(walk, origins={**walk.origins, **left_origins(parted)})
+            continue
         walk = replace(walk, stay=walk.stay | {id(c.ins) for c in held})
     return None
+
+
+def _part(copy: CodeCopy, result: Scan, walk: Walk) -> CodeCopy | None:
+    inputs = _inputs(result, walk)
+    requirements = [n.path for s in result.steps for n in s.needs if n.kind in ("requirements", "filtered")]
+    workdir = walk.model.scope.workdir(copy.ins)
+    return part(copy, inputs, requirements, workdir=workdir, context=walk.model.context, style=walk.style)
 
 
 def _inputs(result: Scan, walk: Walk) -> list[str]:
@@ -226,7 +242,14 @@ def _names(ins: Instruction) -> list[str]:
 def _message(result: Scan, sources: tuple[str, ...], notes: tuple[str, ...]) -> str:
     copies = [shown(c.ins) for c in result.copies]
     moved = copies[0] if len(copies) == 1 else ", ".join(copies[:-1]) + " and " + copies[-1]
-    if sources:
+    parted = [c for c in result.copies if c.left is not None]
+    if parted:
+        others = [shown(c.ins) for c in result.copies if c.left is None]
+        message = "; ".join(split_message(c) for c in parted)
+        if others:
+            message += f"; {' and '.join(others)} move{'s' if len(others) == 1 else ''} below the install too"
+        message += ", so code edits keep the install layer cached"
+    elif sources:
         what = ", ".join(f"`{s}`" for s in sources)
         message = (
             f"copy {what} and install the dependencies before {moved}, so code edits keep the install layer cached"

@@ -1,6 +1,8 @@
 """Writing the plan into the tree: manifest COPYs in place of the whole-context COPY, the code COPYs moved down.
 
-Every moved COPY keeps its own text and the comments above it. The blank
+Every moved COPY keeps its own text and the comments above it; a COPY split
+in two (manifests and code, :mod:`.parts`) leaves its manifests' half in its
+place, with the comments, and its code half moves. The blank
 lines above a COPY that leaves its place stay there (on the instruction
 below it), so the file's layout around the hole does not close up. A manifest
 COPY keeps the ``--chown``/``--chmod``/``--link`` of the COPY it stands in for.
@@ -15,8 +17,8 @@ from .plan import COPY_FLAGS_KEPT, Plan
 
 def rewrite(doc: Dockerfile, plan: Plan) -> Dockerfile:
     """``doc`` with ``plan`` carried out."""
-    moving = [c.ins for c in plan.copies]
-    moving_ids = {id(x) for x in moving}
+    moving = [c.moved or c.ins for c in plan.copies]
+    moving_ids = {id(c.ins) for c in plan.copies if c.left is None}  # the COPYs that leave their place
     last = doc.instructions[-1]
     was_last_without_eol = last.eol == "" and not last.heredocs
     out = doc
@@ -25,6 +27,9 @@ def rewrite(doc: Dockerfile, plan: Plan) -> Dockerfile:
         blanks = _blanks(c.ins)
         if c.whole and plan.manifest_copies:
             out = out.replace(c.ins, _manifest_copies(Style.detect(doc), c.ins, plan.manifest_copies, blanks))
+            continue
+        if c.left is not None:
+            out = out.replace(c.ins, c.left)  # split in two: the manifests' half stays, with the comments above
             continue
         out = out.remove(c.ins, keep_leading=False)
         below = _below(doc, c.ins, moving_ids)

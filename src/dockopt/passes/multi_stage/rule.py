@@ -12,10 +12,21 @@ from __future__ import annotations
 
 import posixpath
 
+from ...model.distributions import RuntimeNeed
 from ...syntax import Dockerfile, Instruction
 from ..base import Context, Decline, Rule
 from ..slim_base import slim_target
-from .apt_plan import AptPlan, moved_packages, plan_apt
+from .apt_plan import (
+    AptPlan,
+    distribution_needs,
+    fold_needs,
+    install_needs,
+    kept_for_needs,
+    moved_packages,
+    needs_comment,
+    needs_list,
+    plan_apt,
+)
 from .assemble import Where, assemble
 from .checks import check_base, check_runtime, check_shebangs, check_structure, check_virtual_env
 from .classify import classify_run
@@ -78,7 +89,6 @@ def split(job: Job) -> Dockerfile | None:
     runtime_cmds, builder_cmds = stage_commands(job, placement, script_words)
     copy_uv = _runtime_runs_uv(job, placement)
     check_runtime(job, placement, facts, uv_copied=copy_uv, kept=kept)
-    plan = plan_apt(job, placement, runtime_cmds, builder_cmds)
     check_duplicated_setup(job, placement)
     venv_dir = VENV_DIR
     if kept is not None:
@@ -86,9 +96,21 @@ def split(job: Job) -> Dockerfile | None:
     elif layout == "venv":
         venv_dir = choose_venv_dir(job)
     where = Where(layout, venv_dir, copy_uv, off_path=kept is not None and kept.on_path is not True)
+    # What the installed distributions use from the full image (lightgbm: libgomp1) goes to the runtime
+    # stage when it moves to slim; when it keeps the full image, that image has it already.
+    needs = distribution_needs(job)
+    plan = plan_apt(job, placement, runtime_cmds, builder_cmds, needs)
+    rest = fold_needs(job, plan, needs)
+    added = [n for step in plan.values() for n in step.needs] + rest
     new, assembly_notes = assemble(job, placement, plan, facts, where)
     tool = kept.tool if kept is not None else ""
     slim = slim_target(new, job.ctx)
+    if needs and slim.image is None:
+        needs, added = [], []
+        plan = plan_apt(job, placement, runtime_cmds, builder_cmds)
+        new, assembly_notes = assemble(job, placement, plan, facts, where)
+    else:
+        new = install_needs(job, new, rest)
     if not sheds(job, placement, plan, facts, slim.image):
         raise Decline(
             job.stage.from_instruction,
@@ -102,7 +124,10 @@ def split(job: Job) -> Dockerfile | None:
         notes.append(f"the virtualenv goes to {venv_dir}: {VENV_DIR} would be inside the app's own directories")
     if copy_uv:
         notes.append("the runtime stage runs `uv`, so it gets the uv binary from the builder")
-    job.ctx.change(RULE, job.stage.from_instruction, _message(job, plan, layout, venv_dir, notes, tool))
+    kept_needs = kept_for_needs(job, plan, needs)
+    if kept_needs:
+        notes.append(f"{needs_list(kept_needs)} stays in the runtime stage too: {needs_comment(kept_needs, short=True)}")
+    job.ctx.change(RULE, job.stage.from_instruction, _message(job, plan, layout, venv_dir, notes, tool, added))
     return new
 
 
@@ -161,7 +186,9 @@ def _kept_note(kept: Kept) -> str:
     return f"{kept.how}; a virtualenv is bound to its path, so it is not moved, and {state}"
 
 
-def _message(job: Job, plan: AptPlan, layout: str, venv_dir: str, notes: list[str], tool: str) -> str:
+def _message(
+    job: Job, plan: AptPlan, layout: str, venv_dir: str, notes: list[str], tool: str, added: list[RuntimeNeed]
+) -> str:
     if layout == "project":
         message = f"split into a builder stage ({tool} makes its virtualenv at {venv_dir}) and a runtime stage that copies it to the same path"
     else:
@@ -170,9 +197,12 @@ def _message(job: Job, plan: AptPlan, layout: str, venv_dir: str, notes: list[st
     moved = [p for i, step in plan.items() if step.in_builder for p in moved_packages(job.runs[i], step.packages)]
     if moved:
         message += f"; build-only apt packages stay in the builder ({', '.join(dict.fromkeys(moved))})"
-    libs = [p for step in plan.values() if step.libraries for p in step.packages]
+    libs = [p for step in plan.values() if step.libraries for p in step.packages if p not in {n.package for n in step.needs}]
     if libs:
         message += f"; the runtime stage installs {', '.join(dict.fromkeys(libs))}"
+    if added:
+        message += "; it also installs" if libs else "; the runtime stage installs"
+        message += f" {needs_list(added)}, which the full image has and slim lacks ({needs_comment(added, short=True)})"
     for note in notes:
         message += f" ({note})"
     return message
@@ -205,7 +235,9 @@ What moves where:
   (ENV, WORKDIR, USER, EXPOSE, LABEL, HEALTHCHECK, CMD, the code COPY, RUN
   steps such as useradd or collectstatic, apt packages the app uses), plus the
   shared libraries a compiled package loads (`libpq-dev` in the builder means
-  `libpq5` here).
+  `libpq5` here), and what the installed Python packages load or run from the
+  full image, which slim lacks (lightgbm loads libgomp.so.1: `libgomp1`;
+  GitPython runs `git`), installed with `--no-install-recommends`.
 
 With `--layout user` plain pip installs use `pip install --user` and the
 runtime stage copies /root/.local instead (not when the image runs as a
@@ -301,5 +333,19 @@ directory. A manifest COPY stays in the runtime stage too unless a later
 are read for nested `-r`/`-c` files (each one's COPY goes to the builder),
 editable lines and local paths; without one, a COPY of what may be an
 included file (`*.txt`, `constraints*`) goes to both stages.
+
+What the Python packages need from Debian at run time comes from one table
+(`[distributions]` in dockopt's debian.toml; each entry checked by importing
+the package on the slim image with and without the Debian packages). The
+packages installed are read from the install's arguments, the requirements
+files (with the files they include) and, for poetry, uv and pipenv, their
+lock files, which list every dependency. A requirements file lists only what
+it lists: a package of yours that depends on lightgbm shows only its own
+name, and without a build context only the arguments are read; install such
+a library yourself in the file, or use a lock file. The packages are added
+only when the runtime stage moves to slim (the full image has them); they go
+into the runtime stage's own apt install when it has one, else into a RUN
+right after its FROM, and a build-only package you install that one of them
+needs (git for GitPython) stays at run time.
 """,
 )
