@@ -65,7 +65,12 @@ original.
 Parts of the project copied into the working directory before the install
 (`COPY src/ src/`, `COPY templates/ templates/`, and `COPY app.py .` when the
 build context shows app.py is a file) move below it as written, in their
-order, when the install reads none of their files.
+order, when the install reads none of their files. A COPY that brings code
+together with a manifest (`COPY app.py requirements.txt ./`) is split in
+two: the manifests stay in its place and the code moves below the install,
+both halves with the original's flags. Only when the context shows every
+source is a file and the destination is a directory either way (ending in
+`/`, or the working directory); otherwise it is left whole, with the reason.
 
 An install that also installs the project itself runs in two steps, the
 dependencies before the code and the project after it:
