@@ -85,6 +85,7 @@ def test_flag_inserted_after_the_verb(before: str, after: str) -> None:
         "RUN pip uninstall -y x",
         "RUN pip wheel -w /w x",
         "RUN uv pip install -n x",
+        "RUN uv pip install --no-cache-dir x",  # uv's alias of --no-cache; both together is an error
         "RUN uv sync --locked",
         "RUN poetry install --no-root",
         "RUN pipenv install --system --deploy",

@@ -121,3 +121,16 @@ def test_declines_when_the_entrypoint_script_runs_pip(tmp_path) -> None:  # type
     assert not dockopt.rewrite(text, select=[RULE.name], installer="uv", context_dir=tmp_path).changed
     (tmp_path / "start.sh").write_text("#!/bin/sh\nexec python /app/app.py\n")
     assert dockopt.rewrite(text, select=[RULE.name], installer="uv", context_dir=tmp_path).changed
+
+
+def test_pip_no_cache_dir_becomes_uv_pip_without_a_second_no_cache() -> None:
+    """uv reads pip's --no-cache-dir as its own --no-cache and refuses both (requirements-utf16 app)."""
+    text = (
+        "FROM python:3.12\nCOPY . /app\nWORKDIR /app\nRUN pip install --no-cache-dir -r requirements.txt\n"
+        "CMD python app.py\n"
+    )
+    out = dockopt.rewrite(text, installer="uv").text
+    assert "uv pip install --no-cache-dir -r requirements.txt" in out
+    assert "--no-cache " not in out
+    # negative control: without the pip flag, run-cleanup adds uv's own
+    assert "uv pip install --no-cache -r" in dockopt.rewrite(text.replace("--no-cache-dir ", ""), installer="uv").text

@@ -134,7 +134,8 @@ def _plan_flags(
                 continue
             flag = "--no-cache-dir"
         elif call.manager == "uv" and call.action == "pip install":
-            if call.has_option("--no-cache", "-n", "--cache-dir"):
+            # uv takes pip's --no-cache-dir as an alias of --no-cache, and refuses the two together
+            if call.has_option("--no-cache", "-n", "--no-cache-dir", "--cache-dir"):
                 continue
             if "UV_NO_CACHE" in env or "UV_NO_CACHE" in ins.args:
                 continue
