@@ -64,7 +64,7 @@ def test_cache_mounts_build_run_the_same_and_are_not_larger(engine: Engine, app:
     assert "--mount=type=cache" in mounted.text or declined, mounted.skips
     assert "# syntax" not in mounted.text
     if mounted.text == plain.text:
-        assert app.rewrite == "unchanged" or "--mount=type=cache" in original
+        assert app.rewrite == "unchanged" or "--mount=type=cache" in original or declined, mounted.skips
         return
     without = build_and_measure(engine, f"{app.name}-plain", plain.text, app.dir, smoke=app.smoke, cold=False)
     with_mounts = build_and_measure(engine, f"{app.name}-mounts", mounted.text, app.dir, smoke=app.smoke, cold=False)

@@ -91,6 +91,55 @@ def test_distribution_entries() -> None:
     assert not {"xgboost", "scikit-learn", "torch", "psycopg2-binary", "psycopg-binary"} & set(t.distributions)
 
 
+def test_requires_entries() -> None:
+    t = table()
+    assert t.requires["pycaret"] == ("lightgbm",) and t.requires["streamlit"] == ("gitpython",)
+    for name, children in t.requires.items():
+        assert name == normalize(name) and name not in t.distributions, name
+        assert children and all(c in t.distributions for c in children), name
+        assert re.fullmatch(rf"{re.escape(name)}==[\w.]+", t.requires_checks[name], re.I), name
+
+
+def _requires_dist(metadata: str) -> dict[str, str]:
+    """Requires-Dist lines of a METADATA text: normalised name -> the rest (version and marker)."""
+    out = {}
+    for line in metadata.splitlines():
+        if line.startswith("Requires-Dist:"):
+            match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)(.*)", line.partition(":")[2])
+            assert match is not None, line
+            out[normalize(match.group(1))] = match.group(2)
+    return out
+
+
+def test_requires_dist_reader_has_a_negative_control() -> None:
+    text = "Name: x\nRequires-Dist: GitPython (!=3.1.19,<4)\nRequires-Dist: lightgbm; extra == 'full'\n"
+    found = _requires_dist(text)
+    assert "extra" not in found["gitpython"] and "extra" in found["lightgbm"]
+
+
+@pytest.mark.parametrize("name", sorted(table().requires))
+def test_requires_entry_is_an_unconditional_dependency(name: str, tmp_path: Path) -> None:
+    """The pinned release's wheel METADATA lists each child without a marker (pip download, no deps)."""
+    import sys
+    import zipfile
+
+    spec = table().requires_checks[name]
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:", "-d", str(tmp_path), spec],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    (wheel,) = tmp_path.glob("*.whl")
+    with zipfile.ZipFile(wheel) as z:
+        (meta,) = [n for n in z.namelist() if n.endswith(".dist-info/METADATA")]
+        requires = _requires_dist(z.read(meta).decode())
+    for child in table().requires[name]:
+        assert child in requires, (spec, child, sorted(requires))
+        assert ";" not in requires[child], (spec, child, requires[child])
+
+
 def test_distribution_answers() -> None:
     t = table()
     assert t.distributions["lightgbm"].why == "lightgbm loads libgomp.so.1"

@@ -161,3 +161,44 @@ def test_unmet_counts_packages_that_bring_the_library() -> None:
     assert unmet(need, ["libpq5=15.*", "libmysqlclient21"]) == []
     assert unmet(need, ["libpq-dev"]) == need[1:]  # libpq-dev depends on libpq5
     assert unmet(need, ["default-libmysqlclient-dev"]) == need[:1]
+
+
+# -- files saved by other editors, and dependencies the file does not name ----------------------------
+
+_REQS = "FROM python:3.12\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-8-sig", "utf-32"])
+def test_requirements_saved_with_a_byte_order_mark_are_read_as_pip_reads_them(tmp_path: Path, encoding: str) -> None:
+    """Windows editors save requirements.txt as UTF-16 (bench/realworld: automl-streamlit); pip honours the mark."""
+    (tmp_path / "requirements.txt").write_bytes("lightgbm==4.5.0\r\nFlask==2.3.2\r\n".encode(encoding))
+    if encoding == "utf-16-be":  # Python writes no mark for an explicit byte order
+        (tmp_path / "requirements.txt").write_bytes(b"\xfe\xff" + "lightgbm==4.5.0\r\nFlask==2.3.2\r\n".encode(encoding))
+    assert names(_REQS, tmp_path) == ["lightgbm", "flask"]
+    # negative control: without lightgbm, nothing is needed
+    (tmp_path / "requirements.txt").write_bytes("Flask==2.3.2\r\n".encode("utf-16"))
+    assert names(_REQS, tmp_path) == ["flask"] and needs(_REQS, tmp_path) == []
+
+
+def test_decode_text_like_pip() -> None:
+    from dockopt.model.context import decode_text
+
+    assert decode_text(b"lightgbm\n") == "lightgbm\n"
+    assert decode_text("# -*- coding: latin-1 -*-\nna\xefve\n".encode("latin-1")) == "# -*- coding: latin-1 -*-\nna\xefve\n"
+    assert decode_text(b"# coding: no-such-codec\nflask\n") == "# coding: no-such-codec\nflask\n"
+    assert decode_text(b"flask\xff\n") == "flask\ufffd\n"  # bad bytes never stop the analysis
+    assert decode_text(b"\xff\xfe\x00\x00" + "x\n".encode("utf-32-le")) == "x\n"  # UTF-32-LE, not UTF-16-LE
+
+
+def test_a_well_known_distribution_brings_the_entry_it_depends_on(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("Pycaret==3.0\nstreamlit==1.25.0\n")
+    assert needs(_REQS, tmp_path) == [
+        "libgomp1: lightgbm loads libgomp.so.1 (a dependency of pycaret)",
+        "git: gitpython runs git (a dependency of streamlit)",
+    ]
+    # named as well: the file's own line speaks for it
+    (tmp_path / "requirements.txt").write_text("pycaret\nlightgbm\n")
+    assert needs(_REQS, tmp_path) == ["libgomp1: lightgbm loads libgomp.so.1"]
+    # negative control: a distribution that is not in [requires] brings nothing
+    (tmp_path / "requirements.txt").write_text("mlflow==2.16.0\nscikit-learn\n")
+    assert needs(_REQS, tmp_path) == []

@@ -15,6 +15,7 @@ maintained Python package implements them.
 
 from __future__ import annotations
 
+import codecs
 import os
 import posixpath
 import re
@@ -30,6 +31,41 @@ from . import project
 MAX_READ = 4_000_000
 #: The walk of a context (:attr:`BuildContext.inventory`) stops after this many files and folders.
 MAX_ENTRIES = 50_000
+
+
+#: Byte-order marks and their codecs, UTF-32 before UTF-16 (a UTF-32-LE mark begins with UTF-16-LE's).
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_CODING = re.compile(rb"coding[:=]\s*([-\w.]+)")
+
+
+def decode_text(data: bytes) -> str:
+    """A context file's text, decoded the way pip decodes a requirements file.
+
+    pip (``pip._internal.utils.encoding.auto_decode``, not a public API, hence
+    these lines) honours a byte-order mark, then a ``# -*- coding: X -*-``
+    comment on one of the first two lines, then the locale, which is UTF-8 in a
+    build container. Windows editors save requirements.txt as UTF-16 with a
+    mark (bench/realworld: automl-streamlit); read as UTF-8 it names nothing.
+    Undecodable bytes become U+FFFD: a file that reads badly names fewer
+    packages, it never stops the analysis.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(encoding, "replace")
+    for line in data.split(b"\n", 2)[:2]:
+        match = _CODING.search(line) if line.startswith(b"#") else None
+        if match is not None:
+            try:
+                return data.decode(match.group(1).decode("ascii"), "replace")
+            except LookupError:
+                break
+    return data.decode("utf-8", "replace")
 
 
 class DockerIgnore:
@@ -164,7 +200,7 @@ class BuildContext:
         text = None
         try:
             if path is not None and path.is_file() and path.stat().st_size <= MAX_READ:
-                text = path.read_text("utf-8", "replace")
+                text = decode_text(path.read_bytes())
         except OSError:
             text = None
         self._texts[rel] = text

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal
 
@@ -74,6 +74,8 @@ class Table:
     standin_lacks: frozenset[str]
     by_command: dict[str, frozenset[str]]  # command -> the packages that ship it
     distributions: dict[str, DistributionNeeds]  # PEP 503 name -> what it needs at run time
+    requires: dict[str, tuple[str, ...]] = field(default_factory=dict)  # name -> [distributions] it always pulls in
+    requires_checks: dict[str, str] = field(default_factory=dict)  # name -> the pinned spec its test reads
 
     def role(self, name: str) -> Role:
         """How a package relates to a Python build (unknown ``-dev`` packages count as dev)."""
@@ -155,6 +157,8 @@ def table() -> Table:
         for name, entry in raw["packages"].items()
     }
     distributions = {name: _distribution(name, entry) for name, entry in raw.get("distributions", {}).items()}
+    requires = {name: tuple(entry["requires"]) for name, entry in raw.get("requires", {}).items()}
+    requires_checks = {name: str(entry["check"]) for name, entry in raw.get("requires", {}).items()}
     images = raw["images"]
     by_command: dict[str, set[str]] = {}
     for pkg in packages.values():
@@ -168,6 +172,8 @@ def table() -> Table:
         standin_lacks=frozenset(images["standin_lacks"]),
         by_command={k: frozenset(v) for k, v in by_command.items()},
         distributions=distributions,
+        requires=requires,
+        requires_checks=requires_checks,
     )
 
 

@@ -6,9 +6,11 @@ lightgbm``), the requirements files it names and the files those include
 pipenv and uv when the context has them. A lock file lists every
 distribution the install brings, dependencies of dependencies included; a
 requirements file lists only what it lists (``pip install -r`` of a file
-naming ``my-lib``, which itself depends on lightgbm, shows ``my-lib`` only),
-and without a build context only the arguments are known. The answer is a
-lower bound, never a guess.
+naming ``my-lib``, which itself depends on lightgbm, shows ``my-lib`` only,
+unless ``my-lib`` is one of the well-known distributions the table's
+``[requires]`` lists as always depending on an entry: pycaret on lightgbm,
+streamlit on GitPython), and without a build context only the arguments are
+known. The answer is a lower bound, never a guess.
 
 What a distribution needs from Debian at run time comes from the one table
 (``data/debian.toml``, ``[distributions]``): :func:`runtime_needs`.
@@ -82,19 +84,27 @@ def run_distributions(ins: Instruction, context: BuildContext) -> list[Distribut
 
 def runtime_needs(distributions: Iterable[Distribution]) -> list[RuntimeNeed]:
     """The Debian packages ``distributions`` need at run time (from the full image), in order, once each."""
+    table = debian.table()
     dists = list(distributions)
     names = {d.name for d in dists}
-    table = debian.table()
+    through: dict[str, str] = {}  # a [distributions] entry no file names, and the one that pulls it in
+    for d in dists:
+        for child in table.requires.get(d.name, ()):
+            if child not in names and child not in through:
+                through[child] = d.name
+                dists.append(Distribution(child, frozenset(), d.ins, f"a dependency of {d.name}"))
+    names |= set(through)
     whys: dict[str, list[str]] = {}
     also: dict[str, tuple[str, ...]] = {}
     for d in dists:
         entry = table.distributions.get(d.name)
         if entry is None or names & set(entry.unless) or d.extras & set(entry.unless_extras):
             continue
+        why = f"{entry.why} (a dependency of {through[d.name]})" if d.name in through else entry.why
         for package in entry.runtime:
             found = whys.setdefault(package, [])
-            if entry.why not in found:
-                found.append(entry.why)
+            if why not in found:
+                found.append(why)
             also[package] = entry.also
     return [RuntimeNeed(p, ", ".join(w), also[p]) for p, w in whys.items()]
 

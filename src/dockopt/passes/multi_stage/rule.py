@@ -339,10 +339,13 @@ What the Python packages need from Debian at run time comes from one table
 the package on the slim image with and without the Debian packages). The
 packages installed are read from the install's arguments, the requirements
 files (with the files they include) and, for poetry, uv and pipenv, their
-lock files, which list every dependency. A requirements file lists only what
-it lists: a package of yours that depends on lightgbm shows only its own
-name, and without a build context only the arguments are read; install such
-a library yourself in the file, or use a lock file. The packages are added
+lock files, which list every dependency. A requirements file is read as pip
+reads it (a UTF-16 file with a byte-order mark too) and lists only what it
+lists, apart from a few well-known distributions the table knows always
+depend on an entry (pycaret on lightgbm, streamlit and wandb on GitPython):
+a package of yours that depends on lightgbm shows only its own name, and
+without a build context only the arguments are read; install such a library
+yourself in the file, or use a lock file. The packages are added
 only when the runtime stage moves to slim (the full image has them); they go
 into the runtime stage's own apt install when it has one, else into a RUN
 right after its FROM, and a build-only package you install that one of them
