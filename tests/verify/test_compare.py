@@ -220,3 +220,16 @@ def test_what_only_wheel_needs_is_aside_but_not_what_the_app_needs() -> None:
     needy = Distribution("yt-dlp", "2025.1", ("yt_dlp",), ("packaging",), installer="pip", requested=True)
     lost = compare_distributions(probe(wheel, packaging, needy), probe(needy))
     assert lost.ok is False and "packaging" in lost.differences[0]
+
+
+def test_final_base_reads_global_args_as_the_model_does() -> None:
+    from dockopt.verify.build import final_base
+
+    assert final_base('ARG V="3.12"\nFROM python:${V}-slim\n') == "python:3.12-slim"
+    assert final_base("ARG V=3.12\nARG T=python:$V\nFROM $T AS base\nFROM base\n") == "python:3.12"
+    assert final_base("ARG V=3.11\nFROM python:${V:-3.12}\n") == "python:3.11"
+    # negative controls: a value nobody set, scratch, text that does not parse
+    assert final_base("ARG V\nFROM python:$V\n") is None
+    assert final_base("FROM python:$UNSET\n") is None
+    assert final_base("FROM scratch\n") is None
+    assert final_base("FROM\n") is None

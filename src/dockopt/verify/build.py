@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ..engine import BuildError, BuildResult, Engine
 from ..measure import choose_code_file, install_step_cached
+from ..model import args
 from ..syntax import parse
 from .result import ImageFacts
 
@@ -119,15 +120,7 @@ def final_base(text: str) -> str | None:
             break
         seen.add(parent.index)
         stage = parent
-    args: dict[str, str] = {}
-    for ins in doc.global_args:
-        for word in ins.value:
-            name, eq, value = word.partition("=")
-            if eq:
-                args[name] = value.strip('"')
-    resolved = re.sub(
-        r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?", lambda m: args.get(m.group(1), "\0"), stage.base or ""
-    )
-    if not resolved or "\0" in resolved or resolved.lower() == "scratch":
+    resolved = args.expand(stage.base or "", args.global_args(doc.global_args))
+    if not resolved or resolved.lower() == "scratch":
         return None
     return resolved
