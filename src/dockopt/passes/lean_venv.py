@@ -2,8 +2,13 @@
 
 ``python -m venv`` puts pip (and, before Python 3.12, setuptools) into the
 virtualenv, and a runtime stage that copies the virtualenv ships them: about
-12 MB of pip the app never runs. The rule removes pip (and wheel) from the
-virtualenv at the end of the stage that builds it, after every install.
+12 MB of pip the app never runs. Where the stage that builds it can (an
+official ``python`` image of 3.12 or newer, and nothing after the virtualenv
+is made that needs pip inside it: :mod:`dockopt.model.venv_pip`), the rule
+makes the virtualenv ``--without-pip`` and sets ``PIP_PYTHON`` so the base
+image's pip installs into it, which also saves ensurepip's two seconds of
+every cold build. Otherwise it removes pip (and wheel) from the virtualenv at
+the end of the stage that builds it, after every install.
 
 It matches a shipped stage's ``COPY --from=STAGE DIR DIR`` of a virtualenv
 that STAGE creates with ``python -m venv DIR`` (or ``virtualenv DIR``). It
@@ -15,8 +20,12 @@ would no longer have it. setuptools stays: code that imports
 
 from __future__ import annotations
 
+from ..model.analysis import VenvCopy
+from ..model.runs import script
+from ..model.shell import word_spans
+from ..model.venv_pip import why_pip_stays
 from ..style import Style
-from ..syntax import Dockerfile, Stage
+from ..syntax import Dockerfile, Instruction, Stage
 from .base import Context, Rule
 
 _UNINSTALL = "-m pip uninstall --yes pip wheel"
@@ -43,10 +52,22 @@ def apply(doc: Dockerfile, ctx: Context) -> Dockerfile:
             ctx.skip(RULE, user, f"the image runs pip ({user.keyword} at line {user.line}), so {venv} keeps it")
             continue
         done.add(source.index)
+        where = ins if ins.line is not None else source.from_instruction  # a COPY another rule wrote has no line
+        if found.tool == "venv" and why_pip_stays(model, found) is None:
+            made = _without_pip(found)
+            if made is not None:
+                env = Style.detect(doc).instruction("ENV", f"PIP_PYTHON={venv}/bin/python")
+                out = out.replace(found.created, made).insert_after(made, [env])
+                ctx.change(
+                    RULE,
+                    where,
+                    f"{venv} is made without pip (`--without-pip`: no ensurepip, about 2 s of a cold build) and the "
+                    f"base image's pip installs into it (`PIP_PYTHON`), so it is copied without pip",
+                )
+                continue
         last = source.instructions[-1] if source.instructions else source.from_instruction
         lean = Style.detect(doc).instruction("RUN", f"{venv}/bin/python {_UNINSTALL}")
         out = out.insert_after(last, [lean])
-        where = ins if ins.line is not None else source.from_instruction  # a COPY another rule wrote has no line
         ctx.change(
             RULE,
             where,
@@ -54,6 +75,21 @@ def apply(doc: Dockerfile, ctx: Context) -> Dockerfile:
             f"`{source.name or source.index}`, after every install",
         )
     return out
+
+
+def _without_pip(found: VenvCopy) -> Instruction | None:
+    """The RUN that makes the virtualenv with ``--without-pip`` after ``-m venv``; None if it cannot be placed."""
+    created = found.created
+    for cmd in script(created).commands.items:
+        if cmd.args[:2] != ("-m", "venv"):
+            continue
+        spans = word_spans(cmd)
+        program = len(cmd.words) - len(cmd.args) - 1
+        if len(spans) != len(cmd.words):
+            return None
+        end = spans[program + 2][1]
+        return created.edit_args([(end, end, " --without-pip")])
+    return None
 
 
 RULE = Rule(
@@ -65,7 +101,15 @@ RULE = Rule(
 virtualenv; a runtime stage that copies the whole virtualenv ships them, about
 12 MB of installer the app never runs. Removing pip and wheel at the end of
 the stage that builds the virtualenv, after every install, keeps them out of
-the image; the builder's layers never ship.""",
+the image; the builder's layers never ship.
+
+On an official `python` image of 3.12 or newer the virtualenv is made without
+pip in the first place (`python -m venv --without-pip`), and `PIP_PYTHON`
+points the base image's own pip at it (pip 22.3 and newer re-run themselves
+under that interpreter; console scripts get the virtualenv's Python). The
+files are the same as with pip removed afterwards, and the build skips
+ensurepip, which installs pip from a bundled wheel: about 2 s of every cold
+build, and the uninstall layer.""",
     safety="safe",
     before="""\
 FROM python:3.12 AS builder
@@ -81,11 +125,11 @@ CMD ["python", "-m", "app"]
 """,
     after="""\
 FROM python:3.12 AS builder
-RUN python -m venv /opt/venv
+RUN python -m venv --without-pip /opt/venv
+ENV PIP_PYTHON=/opt/venv/bin/python
 ENV PATH=/opt/venv/bin:$PATH
 COPY requirements.txt .
 RUN pip install -r requirements.txt
-RUN /opt/venv/bin/python -m pip uninstall --yes pip wheel
 
 FROM python:3.12-slim
 COPY --from=builder /opt/venv /opt/venv
@@ -99,5 +143,17 @@ or the script its ENTRYPOINT/CMD starts runs pip: the image would no longer
 have it. Only virtualenvs the copied-from stage creates with `python -m venv`
 or `virtualenv` (with pip) count; a stage that the image is also built FROM
 is left alone. setuptools stays (code that imports pkg_resources at run time
-needs it). `# dockopt: ignore=lean-venv` above the COPY keeps pip.""",
+needs it). `# dockopt: ignore=lean-venv` above the COPY keeps pip.
+
+The virtualenv is made with pip, and pip removed at the end of the stage
+(`RUN /opt/venv/bin/python -m pip uninstall --yes pip wheel`), when the base
+is not an official `python` image whose tag names 3.12 or newer (before 3.12
+`python -m venv` also installs setuptools; a tag like `python:3` says nothing
+of the version), when the RUN that makes it passes options to venv or runs
+more than plain commands after it, or when anything after it in the stage
+may need pip inside the virtualenv: `python -m pip` or the virtualenv's own
+`bin/pip` (the virtualenv's Python has no pip module), `pip install pip`,
+pip with `--python`/`--user`/`--prefix`/`--root`, poetry, pipenv, uv, any
+other program that may run Python (`python -m spacy download` calls pip), a
+heredoc, or a stage built FROM it.""",
 )

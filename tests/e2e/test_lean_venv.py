@@ -1,0 +1,67 @@
+"""Real builds for DO011's virtualenv made ``--without-pip``: the base image's pip installs into it.
+
+The rewrite of console-script (a project with a console script, ``pip install .``)
+makes ``/opt/venv`` without pip and sets ``PIP_PYTHON``. Its image must run the
+console script from the virtualenv (its shebang names the virtualenv's Python),
+import the app's code from it, and hold no pip. The negative control builds the
+same rewrite without the ``PIP_PYTHON`` line: it still builds, but pip installs
+into the base's own site-packages, so the runtime stage gets an empty virtualenv
+and the console script is missing, which the same checks must see.
+
+Images are tagged uniquely and removed; the source gets a fresh uuid file per
+run, so no build cache can answer for a check.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+
+import dockopt
+from dockopt.engine import Engine, load_apps
+from tests.conftest import FIXTURES, read_exact
+
+pytestmark = pytest.mark.docker
+
+APP = next(a for a in load_apps(FIXTURES / "apps") if a.name == "console-script")
+CHECK = (
+    "import importlib.util, pathlib, sys; "
+    "print('pip', importlib.util.find_spec('pip') is not None); "
+    "print('script', pathlib.Path('/opt/venv/bin/wordstat').is_file() "
+    "and pathlib.Path('/opt/venv/bin/wordstat').read_text().splitlines()[0]); "
+    "print('prefix', sys.prefix)"
+)
+
+
+def _context(tmp_path: Path) -> Path:
+    ctx = tmp_path / "ctx"
+    shutil.copytree(APP.dir, ctx)
+    (ctx / f"run-{uuid.uuid4().hex}.txt").write_text(uuid.uuid4().hex)  # new per run: no cached COPY . .
+    return ctx
+
+
+def _build_and_check(engine: Engine, text: str, ctx: Path) -> str:
+    tag = f"dockopt-leanvenv/console-script:{uuid.uuid4().hex[:10]}"
+    try:
+        engine.build(text, ctx, tag)
+        return engine.run(tag, ["-c", CHECK], entrypoint="python").stdout
+    finally:
+        engine.remove_image(tag)
+
+
+def test_a_virtualenv_made_without_pip_gets_the_install_and_no_pip(engine: Engine, tmp_path: Path) -> None:
+    text = dockopt.rewrite(read_exact(APP.dockerfile), context_dir=APP.dir).text
+    assert "RUN python -m venv --without-pip /opt/venv\nENV PIP_PYTHON=/opt/venv/bin/python\n" in text
+    assert "uninstall" not in text
+    ctx = _context(tmp_path)
+    out = _build_and_check(engine, text, ctx)
+    assert "pip False" in out and "script #!/opt/venv/bin/python" in out and "prefix /opt/venv" in out, out
+
+    # negative control: without PIP_PYTHON the base's pip installs beside the virtualenv, not into it
+    control = text.replace("ENV PIP_PYTHON=/opt/venv/bin/python\n", "")
+    assert control != text
+    out = _build_and_check(engine, control, ctx)
+    assert "script False" in out, out
