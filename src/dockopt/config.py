@@ -21,9 +21,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, cast
+
+from .records_base import Record
 
 CONFIG_NAME = ".dockopt.toml"
 PYPROJECT = "pyproject.toml"
@@ -41,20 +42,61 @@ class ConfigError(ValueError):
     """A config file is unreadable, not TOML, or holds an unknown key or a bad value."""
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(Record):
     """The settings for one Dockerfile, and where they came from."""
 
-    select: tuple[str, ...] | None = None  # None: every rule
-    ignore: tuple[str, ...] = ()
-    unsafe: bool = False
-    layout: Layout = "venv"
-    installer: Installer = "pip"
-    exclude: tuple[str, ...] = ()
-    cache_mounts: bool = False
-    large_file_threshold: int = DEFAULT_LARGE_FILE_THRESHOLD
-    path: Path | None = None  # the config file, None when there is none
-    sources: dict[str, str] = field(default_factory=dict, compare=False)  # key -> where the value came from
+    _fields = (
+        "select", "ignore", "unsafe", "layout", "installer", "exclude", "cache_mounts", "large_file_threshold", "path",
+        "sources",
+    )
+    __slots__ = _fields
+    select: tuple[str, ...] | None  # None: every rule
+    ignore: tuple[str, ...]
+    unsafe: bool
+    layout: Layout
+    installer: Installer
+    exclude: tuple[str, ...]
+    cache_mounts: bool
+    large_file_threshold: int
+    path: Path | None  # the config file, None when there is none
+    sources: dict[str, str]  # key -> where the value came from (not compared: two configs equal by their values)
+
+    def __init__(
+        self,
+        select: tuple[str, ...] | None = None,
+        ignore: tuple[str, ...] = (),
+        unsafe: bool = False,
+        layout: Layout = "venv",
+        installer: Installer = "pip",
+        exclude: tuple[str, ...] = (),
+        cache_mounts: bool = False,
+        large_file_threshold: int = DEFAULT_LARGE_FILE_THRESHOLD,
+        path: Path | None = None,
+        sources: dict[str, str] | None = None,
+    ) -> None:
+        self._set(
+            select,
+            ignore,
+            unsafe,
+            layout,
+            installer,
+            exclude,
+            cache_mounts,
+            large_file_threshold,
+            path,
+            sources if sources is not None else {},
+        )
+
+    def _compared(self) -> tuple[object, ...]:
+        return self._values(self)[:-1]  # every field but ``sources``
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._compared() == other._compared()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._compared())
 
     @property
     def root(self) -> Path:
@@ -91,7 +133,7 @@ class Config:
             changes["cache_mounts"] = cache_mounts
         if large_file_threshold is not None:
             changes["large_file_threshold"] = large_file_threshold
-        return replace(self, sources=sources, **changes)
+        return self.with_changes(sources=sources, **changes)
 
     def rewrite_options(self) -> dict[str, Any]:
         """The keyword arguments of :func:`dockopt.pipeline.rewrite` these settings give."""

@@ -9,11 +9,11 @@ context in their own ways and ask here.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from ..datafiles import load_table
+from ..records_base import Record
 
 
 def load_toml(text: str | None) -> dict[str, Any] | None:
@@ -184,10 +184,14 @@ def filtered_local_line(line: str) -> bool:
 # -- tools that install dependencies (data/python_tools.toml) -----------------------------------------
 
 
-@dataclass(frozen=True)
-class PythonTools:
+class PythonTools(Record):
+    _fields = ("tools", "installers")
+    __slots__ = _fields
     tools: dict[str, str]  # PyPI project -> command
     installers: dict[str, str]  # installer URL text -> tool
+
+    def __init__(self, tools: dict[str, str], installers: dict[str, str]) -> None:
+        self._set(tools, installers)
 
 
 @cache

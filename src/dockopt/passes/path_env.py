@@ -18,9 +18,9 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from ..model import args, paths
+from ..records_base import Record
 from ..style import Style
 from ..syntax import Dockerfile, Instruction
 from .base import Context, Rule
@@ -31,8 +31,7 @@ _ENV_DIR_RE = re.compile(r"\.?[\w.-]*venv|\.local")
 _PATH_REF = "\x00PATH\x00"  # stands for $PATH while PATH values are compared
 
 
-@dataclass(frozen=True)
-class PathPlan:
+class PathPlan(Record):
     """Where ``ENV PATH=<bin>:$PATH`` goes in a stage, or why it can't go anywhere.
 
     ``present``: an ENV already puts the directory on PATH, nothing to add.
@@ -40,10 +39,21 @@ class PathPlan:
     ``reason``/``culprit``: the rule must not add it (and why, and where).
     """
 
-    present: bool = False
-    insert_at: int | None = None
-    reason: str | None = None
-    culprit: Instruction | None = None
+    _fields = ("present", "insert_at", "reason", "culprit")
+    __slots__ = _fields
+    present: bool
+    insert_at: int | None
+    reason: str | None
+    culprit: Instruction | None
+
+    def __init__(
+        self,
+        present: bool = False,
+        insert_at: int | None = None,
+        reason: str | None = None,
+        culprit: Instruction | None = None,
+    ) -> None:
+        self._set(present, insert_at, reason, culprit)
 
 
 def _path_value(value: str | None) -> str | None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Literal
 
 from ...model.shell import SimpleCommand
+from ...records_base import Record
 from ...syntax import Instruction
 
 #: requirements: a pip requirements/constraints file (its includes are followed in the context);
@@ -17,13 +17,17 @@ from ...syntax import Instruction
 NeedKind = Literal["requirements", "filtered", "file", "lock", "extra"]
 
 
-@dataclass(frozen=True)
-class Need:
+class Need(Record):
     """A file an install reads, as an absolute path in the image (:mod:`dockopt.model.paths`)."""
 
+    _fields = ("path", "kind", "ins")
+    __slots__ = _fields
     path: str
     kind: NeedKind
     ins: Instruction
+
+    def __init__(self, path: str, kind: NeedKind, ins: Instruction) -> None:
+        self._set(path, kind, ins)
 
 
 class Stop(Exception):

@@ -15,11 +15,11 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from ...model import paths, project
 from ...model.context import BuildContext
+from ...records_base import Record
 from ..base import Decline
 from .common import Need, line
 from .copies import Area, CodeCopy
@@ -29,10 +29,14 @@ from .scan import Scan
 _GLOB_CHARS = frozenset("*?[]\\ \t\"'$")
 
 
-@dataclass(frozen=True)
-class Manifests:
+class Manifests(Record):
+    _fields = ("sources", "notes")
+    __slots__ = _fields
     sources: tuple[str, ...]  # context paths; a trailing `/` for a directory, `*` for an optional lock
     notes: tuple[str, ...]
+
+    def __init__(self, sources: tuple[str, ...], notes: tuple[str, ...]) -> None:
+        self._set(sources, notes)
 
 
 def manifests(result: Scan, origins: Mapping[str, str], context: BuildContext) -> Manifests:

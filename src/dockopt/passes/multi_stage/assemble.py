@@ -11,9 +11,9 @@ file keeps its shape.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from ...model import apt, paths
+from ...records_base import Record
 from ...syntax import Dockerfile, Instruction, Trivia
 from .. import path_env
 from ..base import Decline, suppressed_text
@@ -26,14 +26,18 @@ from .placement import Placement
 UV_BIN = "/usr/local/bin/uv"
 
 
-@dataclass(frozen=True)
-class Where:
+class Where(Record):
     """Where the packages live, and what the runtime stage needs besides them."""
 
+    _fields = ("layout", "venv_dir", "copy_uv", "off_path")
+    __slots__ = _fields
     layout: Layout
     venv_dir: str  # dockopt's virtualenv, or (layout "project") the one the installs make
     copy_uv: bool  # the runtime stage runs `uv`: copy its binary from the builder
-    off_path: bool = False  # layout "project": the original image doesn't put it on PATH (path-env must not either)
+    off_path: bool  # layout "project": the original image doesn't put it on PATH (path-env must not either)
+
+    def __init__(self, layout: Layout, venv_dir: str, copy_uv: bool, off_path: bool = False) -> None:
+        self._set(layout, venv_dir, copy_uv, off_path)
 
     @property
     def env_dir(self) -> str:
