@@ -17,10 +17,10 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .records_base import Mutable
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .config import Config, Resolver
     from .pipeline import RewriteResult

@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Literal
 
 from .config import DEFAULT_LARGE_FILE_THRESHOLD
 from .model.context import BuildContext
@@ -23,6 +22,10 @@ from .passes import RULES, resolve
 from .passes.base import Change, Context, Rule, Skip
 from .records_base import Mutable
 from .syntax import Dockerfile, ParseError, parse, reading
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Literal
 
 MAX_ROUNDS = 6
 

@@ -12,15 +12,17 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
 
 from . import textio
 from .records_base import Mutable
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from .passes.base import Change, Rule, Skip
+    from typing import Any, Literal
 
-ErrorKind = Literal["parse", "read", "write", "internal", "config"]
+    from .passes.base import Change, Rule, Skip
+    ErrorKind = Literal["parse", "read", "write", "internal", "config"]
+
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"

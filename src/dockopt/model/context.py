@@ -22,10 +22,13 @@ import re
 from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 from ..records_base import Mutable
 from . import project
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Files larger than this are not read (a requirements file never is).
 MAX_READ = 4_000_000

@@ -14,13 +14,15 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterable
 from functools import cache
-from typing import Any, Literal
 
 from ..datafiles import load_table
 from ..records_base import Record
 from .packages import normalize_package_name
 
-Role = Literal["toolchain", "build-only", "dev", "runtime"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Literal
+    Role = Literal["toolchain", "build-only", "dev", "runtime"]
 
 
 class Package(Record):

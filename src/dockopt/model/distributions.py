@@ -22,13 +22,16 @@ import json
 import posixpath
 import re
 from collections.abc import Iterable
-from typing import Any
 
 from ..records_base import Record
 from ..syntax import Instruction, Stage
 from . import debian, project, runs
 from .context import BuildContext, logical_lines
 from .packages import PackageInstall
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 #: A requirement's name and extras at the start of a PEP 508 line (``lightgbm[dask]>=4``).
 _REQUIREMENT_RE = re.compile(r"\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[([^\]]*)\])?")

@@ -27,7 +27,6 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 import re
-from typing import TYPE_CHECKING, Literal
 
 from ..records_base import Record
 from ..syntax import Instruction, Stage
@@ -35,10 +34,13 @@ from . import args, paths
 from .packages import PackageInstall
 from .shell import SimpleCommand
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from .analysis import Analysis
+    from typing import Literal
 
-EnvKind = Literal["interpreter", "directory", "tool"]
+    from .analysis import Analysis
+    EnvKind = Literal["interpreter", "directory", "tool"]
+
 
 #: Prefixes of the image's own Python: a "virtualenv" there is the interpreter itself.
 SYSTEM_PREFIXES = frozenset({"/usr/local", "/usr", "/"})

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import Any
 
 from ..datafiles import load_table
 from ..records_base import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def load_toml(text: str | None) -> dict[str, Any] | None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
 
 from ..config import DEFAULT_LARGE_FILE_THRESHOLD
 from ..model.analysis import Analysis, analyse
@@ -21,11 +20,14 @@ from ..model.context import BuildContext
 from ..records_base import Mutable, Record
 from ..syntax import Dockerfile, Instruction
 
-Safety = Literal["safe", "unsafe"]
-#: ``tree``: a pass the pipeline runs on the Dockerfile. ``context``: a step the
-#: command line runs on the build context after the rewrite (it never edits the
-#: Dockerfile; see passes/dockerignore.py).
-RuleKind = Literal["tree", "context"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Literal
+    Safety = Literal["safe", "unsafe"]
+    #: ``tree``: a pass the pipeline runs on the Dockerfile. ``context``: a step the
+    #: command line runs on the build context after the rewrite (it never edits the
+    #: Dockerfile; see passes/dockerignore.py).
+    RuleKind = Literal["tree", "context"]
 
 
 class Decline(Exception):

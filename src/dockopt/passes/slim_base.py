@@ -33,7 +33,6 @@ from __future__ import annotations
 import re
 import shlex
 from functools import cache
-from typing import Any
 
 from ..datafiles import load_table
 from ..model import args, debian
@@ -43,6 +42,10 @@ from ..records_base import Record
 from ..style import Style
 from ..syntax import Dockerfile, Instruction, Stage
 from .base import Context, Rule
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # ---------------------------------------------------------------------------
 # The data table

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Literal
 
 from ...model.shell import SimpleCommand
 from ...records_base import Record
 from ...syntax import Instruction
 
-#: requirements: a pip requirements/constraints file (its includes are followed in the context);
-#: filtered: one whose lines that install from the source tree the first step drops;
-#: file: a manifest the install cannot run without; lock: read when present (optional);
-#: extra: local configuration, copied when the context has it.
-NeedKind = Literal["requirements", "filtered", "file", "lock", "extra"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Literal
+    #: requirements: a pip requirements/constraints file (its includes are followed in the context);
+    #: filtered: one whose lines that install from the source tree the first step drops;
+    #: file: a manifest the install cannot run without; lock: read when present (optional);
+    #: extra: local configuration, copied when the context has it.
+    NeedKind = Literal["requirements", "filtered", "file", "lock", "extra"]
 
 
 class Need(Record):

@@ -15,7 +15,6 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Mapping
-from typing import Any
 
 from ...model import paths, project
 from ...model.context import BuildContext
@@ -25,6 +24,10 @@ from .common import Need, line
 from .copies import Area, CodeCopy
 from .local_lines import local_line_problem
 from .scan import Scan
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _GLOB_CHARS = frozenset("*?[]\\ \t\"'$")
 

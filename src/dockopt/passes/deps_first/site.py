@@ -5,7 +5,6 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Mapping
-from typing import Literal
 
 from ...model import paths
 from ...model.analysis import Analysis
@@ -14,6 +13,10 @@ from ...records_base import Record
 from ...syntax import Instruction
 from .common import Need, Stop, line
 from .copies import Area
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Literal
 
 #: Paths and names dockopt writes into a command without quoting.
 PLAIN_RE = re.compile(r"[A-Za-z0-9_./+-]+")

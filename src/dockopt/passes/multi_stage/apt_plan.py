@@ -21,7 +21,6 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Sequence, Set
-from typing import Literal
 
 from ...model import apt, debian
 from ...model.distributions import RuntimeNeed, runtime_needs, stage_distributions, unmet
@@ -33,6 +32,10 @@ from ..base import Decline
 from .classify import Run
 from .job import Job
 from .placement import Placement
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Literal
 
 _UPGRADE_ACTIONS = frozenset({"upgrade", "dist-upgrade", "full-upgrade"})
 _REMOVE_ACTIONS = frozenset({"remove", "purge", "autoremove"})

@@ -18,9 +18,13 @@ from ...syntax import Dockerfile, Instruction, Trivia
 from .. import path_env
 from ..base import Decline, suppressed_text
 from .apt_plan import AptPlan, ensure_lists, runtime_apt_run
-from .facts import Facts, Layout
+from .facts import Facts
 from .job import USER_BASE, Job
 from .placement import Placement
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .facts import Layout
 
 #: uv, installed with pip in the builder, where a runtime stage that runs `uv run` gets it from.
 UV_BIN = "/usr/local/bin/uv"

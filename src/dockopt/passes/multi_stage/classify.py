@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Literal
 
 from ...model import project
 from ...model.packages import PackageInstall, package_call
@@ -21,8 +20,12 @@ from ...model.shell import SimpleCommand
 from ...records_base import Record
 from ...syntax import Instruction
 
-CommandKind = Literal["py-install", "tool", "py-helper", "system", "venv", "neutral", "other"]
-RunKind = Literal["install", "tool", "helper", "system", "generic"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Literal
+    CommandKind = Literal["py-install", "tool", "py-helper", "system", "venv", "neutral", "other"]
+    RunKind = Literal["install", "tool", "helper", "system", "generic"]
+
 
 _NEUTRAL = frozenset(
     {"cd", "true", ":", "set", "export", "echo", "printf", "rm", "mkdir", "touch", "ls", "cat", "which"}

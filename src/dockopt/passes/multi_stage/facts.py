@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-from typing import Literal
 
 from ...model import project
 from ...model.environment import Environment, install_environment
@@ -24,6 +23,13 @@ from ...syntax import Instruction
 from ..base import Decline
 from .classify import Run
 from .job import USER_BASE, VENV_DIR, Job
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Literal
+    #: venv: dockopt's virtualenv; user: pip --user into /root/.local; project: the virtualenv the installs make
+    #: themselves (uv sync, poetry/pipenv in-project), kept at its path
+    Layout = Literal["venv", "user", "project"]
 
 _VERSIONED_RE = re.compile(r"(?:pip|python)([0-9]+\.[0-9]+)")
 _ASSIGNMENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=\S*")
@@ -303,10 +309,6 @@ def _helper_call(cmd: SimpleCommand, pc: PackageInstall | None, facts: Facts) ->
 
 
 # -- where the packages go ----------------------------------------------------------------------------
-
-#: venv: dockopt's virtualenv; user: pip --user into /root/.local; project: the virtualenv the installs make
-#: themselves (uv sync, poetry/pipenv in-project), kept at its path
-Layout = Literal["venv", "user", "project"]
 
 
 def choose_layout(job: Job, facts: Facts) -> tuple[Layout, list[Edit], list[str]]:

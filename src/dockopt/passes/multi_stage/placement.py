@@ -17,7 +17,6 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 import re
-from typing import Literal
 
 from ...model import paths
 from ...syntax import Instruction
@@ -26,8 +25,12 @@ from .classify import Run
 from .facts import Facts, basename
 from .job import Job
 
-Place = Literal["builder", "runtime", "both", "apt"]
-Placement = dict[int, Place]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Literal
+    Place = Literal["builder", "runtime", "both", "apt"]
+
+Placement = dict[int, "Place"]
 
 
 def is_whole_context(src: str) -> bool:
