@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import marshal
-import os
-import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -13,6 +11,7 @@ import pytest
 
 from dockopt import cachefiles, config
 from dockopt.config import Config, ConfigError, load
+from tests.cli.conftest import rewrites_importing_tomllib
 
 TEXT = 'unsafe = true\nselect = ["DO001", "DO002"]\nexclude = ["vendor/**"]\n'
 
@@ -91,16 +90,6 @@ def test_a_broken_cache_is_ignored(cache: Path, tmp_path: Path, junk: bytes) -> 
 
 def test_a_warm_rewrite_with_a_config_imports_no_tomllib(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "app"\n\n[tool.dockopt]\nignore = ["DO003"]\n')
-    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    code = (
-        "import sys\nfrom dockopt.entry import main\nsys.argv = ['dockopt', 'rewrite', '-']\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print('tomllib' in sys.modules, file=sys.stderr)"
-    )
-    stdin = b"FROM python:3.12\nCOPY . .\nRUN pip install -r requirements.txt\nCMD [\"python\", \"app.py\"]\n"
-    runs = [
-        subprocess.run([sys.executable, "-c", code], input=stdin, capture_output=True, env=env, cwd=tmp_path, check=True)
-        for _ in range(3)  # the first run fills the data tables' cache and the config's
-    ]
-    assert [r.stderr.split()[-1] for r in runs] == [b"True", b"False", b"False"]
-    assert runs[0].stdout == runs[1].stdout == runs[2].stdout and runs[0].stdout.startswith(b"FROM ")
+    imported, outputs = rewrites_importing_tomllib(tmp_path, tmp_path / "cache", 3)
+    assert imported == [True, False, False]  # the first run fills the data tables' cache and the config's
+    assert outputs[0] == outputs[1] == outputs[2] and outputs[0].startswith(b"FROM ")
