@@ -19,10 +19,10 @@ setting off.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from . import lazyre
 from .records_base import Record
 
 TYPE_CHECKING = False
@@ -355,7 +355,7 @@ def _layout(value: object, where: str) -> Layout:
     raise ConfigError(f"{where} must be one of {', '.join(repr(x) for x in LAYOUTS)}, not {value!r}")
 
 
-_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kKmMgGtT]i?)?[bB]?\s*$")
+_SIZE_RE = lazyre.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kKmMgGtT]i?)?[bB]?\s*$")
 _UNITS = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12, "ki": 2**10, "mi": 2**20, "gi": 2**30, "ti": 2**40}
 
 

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+from . import lazyre
 from .config import DEFAULT_LARGE_FILE_THRESHOLD
 from .model.context import BuildContext
 from .model.image import runtime_config
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
 MAX_ROUNDS = 6
 
-_SKIP_FILE_RE = re.compile(r"^\s*#\s*dockopt:\s*skip-file\s*$", re.M)
+_SKIP_FILE_RE = lazyre.compile(r"^\s*#\s*dockopt:\s*skip-file\s*$", re.M)
 
 
 class RewriteResult(Mutable):

@@ -12,10 +12,10 @@ ARG/ENV values, WORKDIR, apt lists state) are computed once per tree.
 from __future__ import annotations
 
 import posixpath
-import re
 from functools import cached_property
 from pathlib import Path
 
+from .. import lazyre
 from ..records_base import Record
 from ..syntax import Dockerfile, Instruction, Stage
 from . import apt, runs
@@ -230,9 +230,9 @@ class VenvCopy(Record):
         self._set(copy, source, venv, created, tool)
 
 
-_VENV_DIR_RE = re.compile(r"\.?[\w.-]*venv")
-_SCRIPT_PIP_RE = re.compile(r"(?<![\w-])pip[0-9.]*\s+(install|uninstall|download)|-m\s+pip\b")
-_PYTHON_RE = re.compile(r"python[0-9.]*")
+_VENV_DIR_RE = lazyre.compile(r"\.?[\w.-]*venv")
+_SCRIPT_PIP_RE = lazyre.compile(r"(?<![\w-])pip[0-9.]*\s+(install|uninstall|download)|-m\s+pip\b")
+_PYTHON_RE = lazyre.compile(r"python[0-9.]*")
 
 
 def _venv_made(ins: Instruction) -> tuple[str, str] | None:

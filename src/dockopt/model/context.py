@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
 
+from .. import lazyre
 from ..records_base import Mutable
 from . import project
 
@@ -44,7 +45,7 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
-_CODING = re.compile(rb"coding[:=]\s*([-\w.]+)")
+_CODING = lazyre.compile(rb"coding[:=]\s*([-\w.]+)")
 
 
 def decode_text(data: bytes) -> str:
@@ -324,9 +325,9 @@ def _walk(root: Path, ignore: DockerIgnore | None) -> Inventory:
 # Requirement files
 # ---------------------------------------------------------------------------
 
-_URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
-_REQ_OPTION_RE = re.compile(r"^(-r|--requirements?|-c|--constraints?)(?:\s*=\s*|\s+|(?<=^-r)|(?<=^-c))(\S+)")
-_REQ_LOCAL_OPTION_RE = re.compile(r"^(-e|--editable|-f|--find-links)(?:\s*=\s*|\s+|(?<=^-e)|(?<=^-f))(\S+)")
+_URL_RE = lazyre.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_REQ_OPTION_RE = lazyre.compile(r"^(-r|--requirements?|-c|--constraints?)(?:\s*=\s*|\s+|(?<=^-r)|(?<=^-c))(\S+)")
+_REQ_LOCAL_OPTION_RE = lazyre.compile(r"^(-e|--editable|-f|--find-links)(?:\s*=\s*|\s+|(?<=^-e)|(?<=^-f))(\S+)")
 _VCS = ("git+", "hg+", "svn+", "bzr+")
 
 

@@ -23,6 +23,7 @@ import posixpath
 import re
 from collections.abc import Iterable
 
+from .. import lazyre
 from ..records_base import Record
 from ..syntax import Instruction, Stage
 from . import debian, project, runs
@@ -34,8 +35,8 @@ if TYPE_CHECKING:
     from typing import Any
 
 #: A requirement's name and extras at the start of a PEP 508 line (``lightgbm[dask]>=4``).
-_REQUIREMENT_RE = re.compile(r"\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[([^\]]*)\])?")
-_EGG_RE = re.compile(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
+_REQUIREMENT_RE = lazyre.compile(r"\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[([^\]]*)\])?")
+_EGG_RE = lazyre.compile(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
 _PYTHON_MANAGERS = frozenset({"pip", "uv", "poetry", "pipenv"})
 
 

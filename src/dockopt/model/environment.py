@@ -28,6 +28,7 @@ import fnmatch
 import posixpath
 import re
 
+from .. import lazyre
 from ..records_base import Record
 from ..syntax import Instruction, Stage
 from . import args, paths
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
 SYSTEM_PREFIXES = frozenset({"/usr/local", "/usr", "/"})
 _TRUE = frozenset({"true", "1"})  # poetry's boolean settings
 _PIPENV_TRUE = frozenset({"1", "y", "yes", "t", "true", "on"})  # pipenv's truthy environment values
-_PIP_BY_PATH_RE = re.compile(r"(/.+)/bin/(?:pip[0-9.]*|python[0-9.]*)")
+_PIP_BY_PATH_RE = lazyre.compile(r"(/.+)/bin/(?:pip[0-9.]*|python[0-9.]*)")
 
 
 class Environment(Record):

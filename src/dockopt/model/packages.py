@@ -29,6 +29,7 @@ import re
 
 from dockopt.model.shell import SimpleCommand
 
+from .. import lazyre
 from ..records_base import Record
 
 __all__ = ["PackageInstall", "normalize_package_name", "package_call"]
@@ -39,10 +40,10 @@ def _wordset(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-_PIP_NAME_RE = re.compile(r"pip[0-9]*(?:\.[0-9]+)*")
-_PYTHON_NAME_RE = re.compile(r"python[0-9]*(?:\.[0-9]+)*")
+_PIP_NAME_RE = lazyre.compile(r"pip[0-9]*(?:\.[0-9]+)*")
+_PYTHON_NAME_RE = lazyre.compile(r"python[0-9]*(?:\.[0-9]+)*")
 # `-m pip`, `-mpip`, or flags clustered before it (`-Im pip`).
-_PYTHON_M_RE = re.compile(r"-[bBdEhiIOqsSuvV]*m(.*)")
+_PYTHON_M_RE = lazyre.compile(r"-[bBdEhiIOqsSuvV]*m(.*)")
 
 # Options (per manager) that consume a value, as `--opt value`, `--opt=value`
 # or `-xvalue`.  Knowing them is what keeps `--virtual .build-deps` or

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from .. import lazyre
 from ..datafiles import load_table
 from ..records_base import Record
 
@@ -89,7 +90,7 @@ def is_dependency_reader(words: tuple[str, ...]) -> bool:
     )
 
 
-_READER_INPUT_RE = re.compile(r"^import tomllib; p = tomllib\.load\(open\('([^']*)', 'rb'\)\)\['project'\]")
+_READER_INPUT_RE = lazyre.compile(r"^import tomllib; p = tomllib\.load\(open\('([^']*)', 'rb'\)\)\['project'\]")
 
 
 def dependency_reader_input(words: tuple[str, ...]) -> str | None:
@@ -160,7 +161,7 @@ LOCAL_LINE_PATTERNS = (
     r"^[[:space:]]*[./]",
 )
 #: The same lines, as a Python regular expression (for deciding before the build what the filter drops).
-LOCAL_LINE_RE = re.compile(r"^\s*(?:-e[\s=]*[./]|--editable[\s=]*[./]|[./])")
+LOCAL_LINE_RE = lazyre.compile(r"^\s*(?:-e[\s=]*[./]|--editable[\s=]*[./]|[./])")
 
 
 def local_filter(requirements: str) -> str:

@@ -12,10 +12,10 @@ command line is never scanned twice in a process.
 from __future__ import annotations
 
 import posixpath
-import re
 import shlex
 from functools import lru_cache
 
+from .. import lazyre
 from ..records_base import Record
 from ..syntax import Instruction
 from .memo import memo
@@ -145,8 +145,8 @@ def shell_name(shell: tuple[str, ...]) -> str:
 RUNNERS = frozenset(
     {"timeout", "xargs", "gosu", "su-exec", "tini", "dumb-init", "setpriv", "chroot", "runuser", "stdbuf", "flock"}
 )
-_SUBST_RE = re.compile(r"\$\(([^()]*)\)|`([^`]*)`")
-_TOKEN_RE = re.compile(r"[A-Za-z0-9_.+/-]+")
+_SUBST_RE = lazyre.compile(r"\$\(([^()]*)\)|`([^`]*)`")
+_TOKEN_RE = lazyre.compile(r"[A-Za-z0-9_.+/-]+")
 
 
 class Use(Record):

@@ -10,9 +10,9 @@ otherwise. Values are the default build's (see :mod:`.args`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
+from .. import lazyre
 from ..records_base import Record
 from ..syntax import Dockerfile, Instruction, Stage
 from . import args, paths
@@ -56,7 +56,7 @@ def image_name(reference: str) -> str:
     return name.lower()
 
 
-_PYTHON_TAG_RE = re.compile(r"(\d+)\.(\d+)")
+_PYTHON_TAG_RE = lazyre.compile(r"(\d+)\.(\d+)")
 
 
 def python_version(reference: str) -> tuple[int, int] | None:

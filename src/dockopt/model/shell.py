@@ -47,6 +47,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from .. import lazyre
 from ..records_base import Mutable, Record
 
 __all__ = [
@@ -83,16 +84,16 @@ _PRINT_ONLY_WITHOUT_ARGS = _wordset(
 )
 
 # `NAME=`, `NAME+=`, `NAME[idx]=` at the start of an unquoted word.
-_ASSIGNMENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]]*\])?\+?=")
+_ASSIGNMENT_RE = lazyre.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]]*\])?\+?=")
 # A redirection operator, optionally preceded by an fd number.
-_REDIR_RE = re.compile(r"[0-9]*(?:<<<|<<-|<<|<>|<&|>>|>&|>\||<|>)|&>>|&>")
+_REDIR_RE = lazyre.compile(r"[0-9]*(?:<<<|<<-|<<|<>|<&|>>|>&|>\||<|>)|&>>|&>")
 _BLANKS = " \t"
 _METACHARS = frozenset(" \t\n;&|<>()")
 # A run of characters a word takes as they are: no metacharacter, quote, escape or `$`
 # (the scanner appends such a run at once instead of a character at a time).
-_PLAIN_RUN = re.compile(r"[^ \t\n;&|<>()\\'\"`$]+")
+_PLAIN_RUN = lazyre.compile(r"[^ \t\n;&|<>()\\'\"`$]+")
 # The same inside double quotes, where only `"`, `\`, `$` and a backtick mean anything.
-_QUOTED_RUN = re.compile(r'[^"\\$`]+')
+_QUOTED_RUN = lazyre.compile(r'[^"\\$`]+')
 # Nesting guard: `parse_command` must never raise, not even RecursionError on
 # `$($($(...` style input.
 _MAX_NESTING = 40

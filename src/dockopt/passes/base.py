@@ -10,10 +10,10 @@ the line it is about.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 
+from .. import lazyre
 from ..config import DEFAULT_LARGE_FILE_THRESHOLD
 from ..model.analysis import Analysis, analyse
 from ..model.context import BuildContext
@@ -151,7 +151,7 @@ class Context(Mutable):
         self.skips.append(Skip(rule.id, ins.line if ins is not None else None, message, actionable))
 
 
-_SUPPRESS_RE = re.compile(r"#\s*dockopt:\s*ignore\s*=\s*([A-Za-z0-9_,\- ]+)")
+_SUPPRESS_RE = lazyre.compile(r"#\s*dockopt:\s*ignore\s*=\s*([A-Za-z0-9_,\- ]+)")
 
 
 def suppressed_text(text: str) -> bool:

@@ -16,10 +16,10 @@ COPY/ADD or a bind mount names, or that a RUN names, is left out, and
 from __future__ import annotations
 
 import posixpath
-import re
 from functools import cache
 from pathlib import Path
 
+from .. import lazyre
 from ..datafiles import load_table
 from ..model.analysis import Analysis, analyse
 from ..model.context import BuildContext, DockerIgnore, Inventory, glob_regex
@@ -31,7 +31,7 @@ from .large_files import size_text
 
 NAME = ".dockerignore"
 #: Build configuration that takes the project's version from git: excluding .git breaks `pip install .`.
-_VCS_VERSIONING = re.compile(
+_VCS_VERSIONING = lazyre.compile(
     r"setuptools[_-]scm|hatch[_-]vcs|versioningit|dunamai|dynamic[_-]versioning|vcs[_-]versioning|\bpbr\b"
     r"|source\s*=\s*[\"']scm[\"']|versioneer|\bsetuptools_git"
 )

@@ -16,9 +16,9 @@ places its own ENV line the same way.
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Sequence
 
+from .. import lazyre
 from ..model import args, paths
 from ..records_base import Record
 from ..style import Style
@@ -27,7 +27,7 @@ from .base import Context, Rule
 
 # The last path component of a directory that holds an environment with a bin/:
 # venv, .venv, myvenv, app-venv ... and a user site (~/.local).
-_ENV_DIR_RE = re.compile(r"\.?[\w.-]*venv|\.local")
+_ENV_DIR_RE = lazyre.compile(r"\.?[\w.-]*venv|\.local")
 _PATH_REF = "\x00PATH\x00"  # stands for $PATH while PATH values are compared
 
 

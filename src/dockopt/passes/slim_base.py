@@ -34,6 +34,7 @@ import re
 import shlex
 from functools import cache
 
+from .. import lazyre
 from ..datafiles import load_table
 from ..model import args, debian
 from ..model.distributions import RuntimeNeed, runtime_needs, stage_distributions, unmet
@@ -123,8 +124,8 @@ def tables() -> Tables:
 # ---------------------------------------------------------------------------
 
 _VAR = r"\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*"
-_TAG_RE = re.compile(rf"(?P<version>{_VAR}|[^-$]+)(?P<rest>(?:-[^-$]+)*)\Z")
-_VAR_NAME_RE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?\Z")
+_TAG_RE = lazyre.compile(rf"(?P<version>{_VAR}|[^-$]+)(?P<rest>(?:-[^-$]+)*)\Z")
+_VAR_NAME_RE = lazyre.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?\Z")
 
 
 class Plan(Record):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from ... import lazyre
 from ...model.shell import SimpleCommand
 from ...records_base import Record
 from ...syntax import Instruction
@@ -61,7 +62,7 @@ def shown(ins: Instruction) -> str:
     return f"`{ins.keyword_text} {ins.args}` ({line(ins)})"
 
 
-_REDIRECT_RE = re.compile(r"^([0-9]*)(&>>|&>|>>|>\||>&|<>|<&|<<<|<<-|<<|>|<)\s*(.*)$", re.S)
+_REDIRECT_RE = lazyre.compile(r"^([0-9]*)(&>>|&>|>>|>\||>&|<>|<&|<<<|<<-|<<|>|<)\s*(.*)$", re.S)
 #: Redirect targets that are not files of the project.
 SPECIAL_FILES = ("/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty")
 WRITES = (">", ">>", ">|", "&>", "&>>")

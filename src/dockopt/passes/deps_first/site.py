@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Mapping
 
+from ... import lazyre
 from ...model import paths
 from ...model.analysis import Analysis
 from ...model.context import BuildContext
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from typing import Literal
 
 #: Paths and names dockopt writes into a command without quoting.
-PLAIN_RE = re.compile(r"[A-Za-z0-9_./+-]+")
+PLAIN_RE = lazyre.compile(r"[A-Za-z0-9_./+-]+")
 
 
 class Site(Record):

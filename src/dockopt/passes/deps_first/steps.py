@@ -11,8 +11,7 @@ Anything else may use the code, and the code COPY stops there.
 
 from __future__ import annotations
 
-import re
-
+from ... import lazyre
 from ...model import project, runs
 from ...model.shell import CommandList, SimpleCommand
 from ...records_base import Record
@@ -24,7 +23,7 @@ from .site import Project, Reads, Site, check_paths
 from .split import Split, split
 from .tables import tables
 
-_PYTHON_RE = re.compile(r"python[0-9]*(?:\.[0-9]+)*")
+_PYTHON_RE = lazyre.compile(r"python[0-9]*(?:\.[0-9]+)*")
 _STDIN_RUNNERS = frozenset({"sh", "bash", "dash", "ash"})
 
 

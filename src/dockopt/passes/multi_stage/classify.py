@@ -10,9 +10,9 @@ why an install in it cannot be moved.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
+from ... import lazyre
 from ...model import project
 from ...model.packages import PackageInstall, package_call
 from ...model.runs import Script, script
@@ -35,10 +35,10 @@ SETUP_ONLY = frozenset(
     {"useradd", "groupadd", "adduser", "addgroup", "usermod", "groupmod", "chown", "chmod", "mkdir", "ln", "touch", "true"}
 )
 PY_TOOL_COMMANDS = frozenset({"poetry", "pipenv", "uv", "uvx"})
-_PIP_RE = re.compile(r"pip[0-9]*(?:\.[0-9]+)*")
-PYTHON_RE = re.compile(r"python([0-9]*(?:\.[0-9]+)?)")
+_PIP_RE = lazyre.compile(r"pip[0-9]*(?:\.[0-9]+)*")
+PYTHON_RE = lazyre.compile(r"python([0-9]*(?:\.[0-9]+)?)")
 _PIP_TOOL_NEUTRAL = frozenset({"pip", "setuptools", "wheel"})
-_HEREDOC_INSTALL_RE = re.compile(r"\b(?:pip[0-9.]*|poetry|pipenv|uv)\s+(?:install|sync|add)\b|-m\s+pip\s+install\b")
+_HEREDOC_INSTALL_RE = lazyre.compile(r"\b(?:pip[0-9.]*|poetry|pipenv|uv)\s+(?:install|sync|add)\b|-m\s+pip\s+install\b")
 
 
 class Command(Record):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import posixpath
 import re
 
+from ... import lazyre
 from ...model import project
 from ...model.environment import Environment, install_environment
 from ...model.packages import PackageInstall
@@ -31,8 +32,8 @@ if TYPE_CHECKING:
     #: themselves (uv sync, poetry/pipenv in-project), kept at its path
     Layout = Literal["venv", "user", "project"]
 
-_VERSIONED_RE = re.compile(r"(?:pip|python)([0-9]+\.[0-9]+)")
-_ASSIGNMENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=\S*")
+_VERSIONED_RE = lazyre.compile(r"(?:pip|python)([0-9]+\.[0-9]+)")
+_ASSIGNMENT_RE = lazyre.compile(r"[A-Za-z_][A-Za-z0-9_]*=\S*")
 _ROOT_USERS = frozenset({"root", "0", "root:root", "0:0", "root:0", "0:root"})
 
 #: (RUN index, start, end, replacement) in the RUN's argument text.

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import fnmatch
 import posixpath
-import re
 
+from ... import lazyre
 from ...model import paths
 from ...syntax import Instruction
 from ..base import Decline
@@ -182,7 +182,7 @@ def _place_copy(
 
 
 #: Names a requirements file includes with -r/-c: requirements-*.txt, constraints.txt, a requirements/ folder.
-_REQUIREMENTS_NAME_RE = re.compile(r"(?i)requirement|constraint|\.(?:txt|in)$")
+_REQUIREMENTS_NAME_RE = lazyre.compile(r"(?i)requirement|constraint|\.(?:txt|in)$")
 
 
 def _may_be_requirements(src: str) -> bool:
