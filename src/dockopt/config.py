@@ -19,42 +19,86 @@ setting off.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal, cast
+
+from . import lazyre
+from .records_base import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Literal
+    Layout = Literal["venv", "user"]
+    Installer = Literal["pip", "uv"]
 
 CONFIG_NAME = ".dockopt.toml"
 PYPROJECT = "pyproject.toml"
 KEYS = ("select", "ignore", "unsafe", "layout", "installer", "exclude", "cache_mounts", "large_file_threshold")
 #: DO009 large-files reports files from this size (bytes): 100 MB, as docker prints sizes.
 DEFAULT_LARGE_FILE_THRESHOLD = 100_000_000
-LAYOUTS = ("venv", "user")
-INSTALLERS = ("pip", "uv")
-
-Layout = Literal["venv", "user"]
-Installer = Literal["pip", "uv"]
+LAYOUTS: tuple[Layout, ...] = ("venv", "user")
+INSTALLERS: tuple[Installer, ...] = ("pip", "uv")
 
 
 class ConfigError(ValueError):
     """A config file is unreadable, not TOML, or holds an unknown key or a bad value."""
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(Record):
     """The settings for one Dockerfile, and where they came from."""
 
-    select: tuple[str, ...] | None = None  # None: every rule
-    ignore: tuple[str, ...] = ()
-    unsafe: bool = False
-    layout: Layout = "venv"
-    installer: Installer = "pip"
-    exclude: tuple[str, ...] = ()
-    cache_mounts: bool = False
-    large_file_threshold: int = DEFAULT_LARGE_FILE_THRESHOLD
-    path: Path | None = None  # the config file, None when there is none
-    sources: dict[str, str] = field(default_factory=dict, compare=False)  # key -> where the value came from
+    _fields = (
+        "select", "ignore", "unsafe", "layout", "installer", "exclude", "cache_mounts", "large_file_threshold", "path",
+        "sources",
+    )
+    __slots__ = _fields
+    select: tuple[str, ...] | None  # None: every rule
+    ignore: tuple[str, ...]
+    unsafe: bool
+    layout: Layout
+    installer: Installer
+    exclude: tuple[str, ...]
+    cache_mounts: bool
+    large_file_threshold: int
+    path: Path | None  # the config file, None when there is none
+    sources: dict[str, str]  # key -> where the value came from (not compared: two configs equal by their values)
+
+    def __init__(
+        self,
+        select: tuple[str, ...] | None = None,
+        ignore: tuple[str, ...] = (),
+        unsafe: bool = False,
+        layout: Layout = "venv",
+        installer: Installer = "pip",
+        exclude: tuple[str, ...] = (),
+        cache_mounts: bool = False,
+        large_file_threshold: int = DEFAULT_LARGE_FILE_THRESHOLD,
+        path: Path | None = None,
+        sources: dict[str, str] | None = None,
+    ) -> None:
+        self._set(
+            select,
+            ignore,
+            unsafe,
+            layout,
+            installer,
+            exclude,
+            cache_mounts,
+            large_file_threshold,
+            path,
+            sources if sources is not None else {},
+        )
+
+    def _compared(self) -> tuple[object, ...]:
+        return self._values(self)[:-1]  # every field but ``sources``
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._compared() == other._compared()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._compared())
 
     @property
     def root(self) -> Path:
@@ -91,7 +135,7 @@ class Config:
             changes["cache_mounts"] = cache_mounts
         if large_file_threshold is not None:
             changes["large_file_threshold"] = large_file_threshold
-        return replace(self, sources=sources, **changes)
+        return self.with_changes(sources=sources, **changes)
 
     def rewrite_options(self) -> dict[str, Any]:
         """The keyword arguments of :func:`dockopt.pipeline.rewrite` these settings give."""
@@ -189,17 +233,60 @@ class Resolver:
 
 
 def _read_toml(path: Path, *, shown: Path | None = None) -> dict[str, Any]:
-    import tomllib
-
     name = shown if shown is not None else path
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{name}: cannot read config ({exc.strerror or exc})") from None
     try:
-        return tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise ConfigError(f"{name}: invalid TOML: {exc}") from None
+    kept = _kept_tables()
+    table = kept.get(text)
+    if isinstance(table, dict):
+        return table
+    import tomllib
+
+    try:
+        table = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{name}: invalid TOML: {exc}") from None
+    _keep_table(kept, text, table)
+    return table
+
+
+#: Config files parsed before, by their exact text, in dockopt's cache folder (``cachefiles``).
+_CACHE_STEM = "config-tables"
+#: How many texts the cache keeps (the latest): a few projects' configs, not every repository ``dockopt batch`` reads.
+_CACHE_KEEP = 16
+
+
+def _kept_tables() -> dict[Any, Any]:
+    """The parsed config texts kept in the cache, as read from it (possibly junk values: check each).
+
+    Editors run ``dockopt rewrite -`` on every save, and every run reads the
+    same config (or a ``pyproject.toml`` that names dockopt): importing
+    tomllib, which brings typing, datetime and string, cost about a tenth of
+    the start-up. A kept table is used only for exactly the text it was parsed
+    from, so an edited file is parsed again; a file that does not parse is
+    never kept, so its error still comes from tomllib.
+    """
+    from . import cachefiles
+
+    found = cachefiles.read_marshal(cachefiles.cache_path(_CACHE_STEM))
+    return found if isinstance(found, dict) else {}
+
+
+def _keep_table(kept: dict[Any, Any], text: str, table: dict[str, Any]) -> None:
+    """Add ``table`` (parsed from ``text``) to the cache, dropping the oldest beyond ``_CACHE_KEEP``."""
+    from . import cachefiles
+
+    entries = {k: v for k, v in kept.items() if isinstance(k, str) and k != text}
+    entries[text] = table
+    while len(entries) > _CACHE_KEEP:
+        del entries[next(iter(entries))]
+    cachefiles.write_marshal(cachefiles.cache_path(_CACHE_STEM), entries)  # a TOML date marshal cannot hold: not kept
 
 
 def _has_dockopt_table(pyproject: Path) -> bool:
@@ -255,18 +342,20 @@ def _strings(value: object, where: str, *, split: bool) -> tuple[str, ...]:
 
 
 def _installer(value: object, where: str) -> Installer:
-    if value not in INSTALLERS:
-        raise ConfigError(f"{where} must be one of {', '.join(repr(x) for x in INSTALLERS)}, not {value!r}")
-    return cast(Installer, value)
+    for name in INSTALLERS:
+        if value == name:
+            return name
+    raise ConfigError(f"{where} must be one of {', '.join(repr(x) for x in INSTALLERS)}, not {value!r}")
 
 
 def _layout(value: object, where: str) -> Layout:
-    if value not in LAYOUTS:
-        raise ConfigError(f"{where} must be one of {', '.join(repr(x) for x in LAYOUTS)}, not {value!r}")
-    return cast(Layout, value)
+    for name in LAYOUTS:
+        if value == name:
+            return name
+    raise ConfigError(f"{where} must be one of {', '.join(repr(x) for x in LAYOUTS)}, not {value!r}")
 
 
-_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kKmMgGtT]i?)?[bB]?\s*$")
+_SIZE_RE = lazyre.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kKmMgGtT]i?)?[bB]?\s*$")
 _UNITS = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12, "ki": 2**10, "mi": 2**20, "gi": 2**30, "ti": 2**40}
 
 

@@ -16,10 +16,11 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from .records_base import Mutable
+
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .config import Config, Resolver
     from .pipeline import RewriteResult
@@ -29,14 +30,21 @@ if TYPE_CHECKING:
 STDIN_NAME = "<stdin>"
 
 
-@dataclass
-class Job:
+class Job(Mutable):
     """A Dockerfile to rewrite and the settings that apply to it."""
 
+    _fields = ("display", "path", "config", "context_dir")
+    __slots__ = _fields
     display: str  # the name in messages and diff headers
     path: Path | None  # the file on disk (for exclude patterns and --write); None for stdin
     config: Config
     context_dir: Path | None
+
+    def __init__(self, display: str, path: Path | None, config: Config, context_dir: Path | None) -> None:
+        self.display = display
+        self.path = path
+        self.config = config
+        self.context_dir = context_dir
 
 
 class Settings:

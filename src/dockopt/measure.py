@@ -94,8 +94,8 @@ class Measurement:
             "after": figures(self.after),
             "reduction": round(self.reduction, 4),
             "smoke_matches": self.smoke_matches,
-            "changes": [asdict(c) for c in self.rewrite.changes],
-            "skips": [asdict(s) for s in self.rewrite.skips],
+            "changes": [c.as_dict() for c in self.rewrite.changes],
+            "skips": [s.as_dict() for s in self.rewrite.skips],
             "notes": self.notes,
         }
 

@@ -13,31 +13,50 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
+from . import lazyre
 from .config import DEFAULT_LARGE_FILE_THRESHOLD
 from .model.context import BuildContext
 from .model.image import runtime_config
 from .passes import RULES, resolve
 from .passes.base import Change, Context, Rule, Skip
+from .records_base import Mutable
 from .syntax import Dockerfile, ParseError, parse, reading
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Literal
 
 MAX_ROUNDS = 6
 
-_SKIP_FILE_RE = re.compile(r"^\s*#\s*dockopt:\s*skip-file\s*$", re.M)
+_SKIP_FILE_RE = lazyre.compile(r"^\s*#\s*dockopt:\s*skip-file\s*$", re.M)
 
 
-@dataclass
-class RewriteResult:
+class RewriteResult(Mutable):
     """The new text, and what the rules did and declined to do."""
 
+    _fields = ("original", "text", "changes", "skips", "skipped_file")
+    __slots__ = _fields
     original: str
     text: str
-    changes: list[Change] = field(default_factory=list)
-    skips: list[Skip] = field(default_factory=list)
-    skipped_file: bool = False
+    changes: list[Change]
+    skips: list[Skip]
+    skipped_file: bool
+
+    def __init__(
+        self,
+        original: str,
+        text: str,
+        changes: list[Change] | None = None,
+        skips: list[Skip] | None = None,
+        skipped_file: bool = False,
+    ) -> None:
+        self.original = original
+        self.text = text
+        self.changes = changes if changes is not None else []
+        self.skips = skips if skips is not None else []
+        self.skipped_file = skipped_file
 
     @property
     def changed(self) -> bool:
@@ -102,11 +121,17 @@ def rewrite(
     return result
 
 
-@dataclass
-class _Outcome:
+class _Outcome(Mutable):
+    _fields = ("doc", "changes", "skips")
+    __slots__ = _fields
     doc: Dockerfile
-    changes: list[Change] = field(default_factory=list)
-    skips: list[Skip] = field(default_factory=list)
+    changes: list[Change]
+    skips: list[Skip]
+
+    def __init__(self, doc: Dockerfile, changes: list[Change] | None = None, skips: list[Skip] | None = None) -> None:
+        self.doc = doc
+        self.changes = changes if changes is not None else []
+        self.skips = skips if skips is not None else []
 
 
 def _round(doc: Dockerfile, rules: Sequence[Rule], context: Callable[[], Context], *, checked: bool) -> _Outcome:

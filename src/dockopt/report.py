@@ -11,16 +11,18 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
 
 from . import textio
+from .records_base import Mutable
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from .passes.base import Change, Rule, Skip
+    from typing import Any, Literal
 
-ErrorKind = Literal["parse", "read", "write", "internal", "config"]
+    from .passes.base import Change, Rule, Skip
+    ErrorKind = Literal["parse", "read", "write", "internal", "config"]
+
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -56,41 +58,95 @@ def rule_page(rule: Rule) -> str:
     return "\n".join(parts)
 
 
-@dataclass
-class FileError:
+class FileError(Mutable):
+    _fields = ("kind", "message", "detail", "line", "column", "rule")
+    __slots__ = _fields
     kind: ErrorKind
     message: str  # one line, without the path
-    detail: str = ""  # what the terminal shows: file:line:col, the line and a caret, or a hint
-    line: int | None = None
-    column: int | None = None
-    rule: str | None = None  # for an internal error, the rule that failed when known
+    detail: str  # what the terminal shows: file:line:col, the line and a caret, or a hint
+    line: int | None
+    column: int | None
+    rule: str | None  # for an internal error, the rule that failed when known
+
+    def __init__(
+        self,
+        kind: ErrorKind,
+        message: str,
+        detail: str = "",
+        line: int | None = None,
+        column: int | None = None,
+        rule: str | None = None,
+    ) -> None:
+        self.kind = kind
+        self.message = message
+        self.detail = detail
+        self.line = line
+        self.column = column
+        self.rule = rule
 
 
-@dataclass
-class NewFile:
+class NewFile(Mutable):
     """A file dockopt creates beside a Dockerfile (a build context's .dockerignore, DO010)."""
 
+    _fields = ("path", "target", "content", "written")
+    __slots__ = _fields
     path: str  # as shown to the user
     target: Path  # on disk
     content: str
-    written: bool = False
+    written: bool
+
+    def __init__(self, path: str, target: Path, content: str, written: bool = False) -> None:
+        self.path = path
+        self.target = target
+        self.content = content
+        self.written = written
 
 
-@dataclass
-class FileReport:
+class FileReport(Mutable):
     """One Dockerfile's outcome."""
 
+    _fields = (
+        "path", "changed", "written", "skipped_file", "excluded", "changes", "skips", "diff", "error", "config",
+        "new_files",
+    )
+    __slots__ = _fields
     path: str  # as shown to the user
-    changed: bool = False
-    written: bool = False
-    skipped_file: bool = False  # ``# dockopt: skip-file``
-    excluded: bool = False  # matched an ``exclude`` pattern
-    changes: list[Change] = field(default_factory=list)
-    skips: list[Skip] = field(default_factory=list)
-    diff: str = ""
-    error: FileError | None = None
-    config: Path | None = None
-    new_files: list[NewFile] = field(default_factory=list)
+    changed: bool
+    written: bool
+    skipped_file: bool  # ``# dockopt: skip-file``
+    excluded: bool  # matched an ``exclude`` pattern
+    changes: list[Change]
+    skips: list[Skip]
+    diff: str
+    error: FileError | None
+    config: Path | None
+    new_files: list[NewFile]
+
+    def __init__(
+        self,
+        path: str,
+        changed: bool = False,
+        written: bool = False,
+        skipped_file: bool = False,
+        excluded: bool = False,
+        changes: list[Change] | None = None,
+        skips: list[Skip] | None = None,
+        diff: str = "",
+        error: FileError | None = None,
+        config: Path | None = None,
+        new_files: list[NewFile] | None = None,
+    ) -> None:
+        self.path = path
+        self.changed = changed
+        self.written = written
+        self.skipped_file = skipped_file
+        self.excluded = excluded
+        self.changes = changes if changes is not None else []
+        self.skips = skips if skips is not None else []
+        self.diff = diff
+        self.error = error
+        self.config = config
+        self.new_files = new_files if new_files is not None else []
 
     @property
     def pending(self) -> bool:

@@ -12,18 +12,22 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from .model.memo import memo
+from .records_base import Record
 from .syntax import Dockerfile, Instruction, Trivia, parse_instructions
 
 
-@dataclass(frozen=True)
-class Style:
-    escape: str = "\\"
-    newline: str = "\n"
-    indent: str = "    "  # continuation indent of RUN chains
-    upper: bool = True  # keyword case
+class Style(Record):
+    _fields = ("escape", "newline", "indent", "upper")
+    __slots__ = _fields
+    escape: str
+    newline: str
+    indent: str  # continuation indent of RUN chains
+    upper: bool  # keyword case
+
+    def __init__(self, escape: str = "\\", newline: str = "\n", indent: str = "    ", upper: bool = True) -> None:
+        self._set(escape, newline, indent, upper)
     # New ENV lines always use ENV k=v whatever the file does: BuildKit's
     # LegacyKeyValueFormat check flags `ENV k v`, and output should not trip it.
 

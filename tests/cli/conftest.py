@@ -58,3 +58,24 @@ def write(path: Path, text: str | bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8", "surrogateescape"))
     return path
+
+
+SMALL_REWRITE_INPUT = b"FROM python:3.12\nCOPY . .\nRUN pip install -r requirements.txt\nCMD [\"python\", \"app.py\"]\n"
+
+
+def rewrites_importing_tomllib(cwd: Path, cache: Path, runs: int) -> tuple[list[bool], list[bytes]]:
+    """``dockopt rewrite -`` on a small file ``runs`` times in fresh processes (in ``cwd``, with
+    ``XDG_CACHE_HOME=cache``): whether each one imported tomllib, and each one's output."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    code = (
+        "import sys\nfrom dockopt.entry import main\nsys.argv = ['dockopt', 'rewrite', '-']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('tomllib' in sys.modules, file=sys.stderr)"
+    )
+    done = [
+        subprocess.run(
+            [sys.executable, "-c", code], input=SMALL_REWRITE_INPUT, capture_output=True, env=env, cwd=cwd, check=True
+        )
+        for _ in range(runs)
+    ]
+    return [r.stderr.split()[-1] == b"True" for r in done], [r.stdout for r in done]

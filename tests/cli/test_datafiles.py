@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import marshal
-import os
 import shutil
-import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -13,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from dockopt import cachefiles, datafiles
+from tests.cli.conftest import rewrites_importing_tomllib
 
 NAMES = sorted(p.name for p in Path(datafiles.DATA_DIR).glob("*.toml"))
 
@@ -75,16 +74,6 @@ def test_an_unwritable_cache_folder_only_costs_the_parse(tmp_path: Path, monkeyp
 
 
 def test_a_warm_rewrite_imports_no_tomllib(tmp_path: Path) -> None:
-    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
-    code = (
-        "import sys\nfrom dockopt.entry import main\nsys.argv = ['dockopt', 'rewrite', '-']\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print('tomllib' in sys.modules, file=sys.stderr)"
-    )
-    stdin = b"FROM python:3.12\nCOPY . .\nRUN pip install -r requirements.txt\nCMD [\"python\", \"app.py\"]\n"
-    runs = [
-        subprocess.run([sys.executable, "-c", code], input=stdin, capture_output=True, env=env, cwd=tmp_path, check=True)
-        for _ in range(2)
-    ]
-    assert [r.stderr.split()[-1] for r in runs] == [b"True", b"False"]
-    assert runs[0].stdout == runs[1].stdout and runs[0].stdout.startswith(b"FROM ")
+    imported, outputs = rewrites_importing_tomllib(tmp_path, tmp_path, 2)
+    assert imported == [True, False]
+    assert outputs[0] == outputs[1] and outputs[0].startswith(b"FROM ")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import shlex
 
 import pytest
@@ -741,12 +740,12 @@ def test_generated_lists_round_trip(commands: list[list[str]], ops: list[str]) -
 
 def test_results_are_immutable() -> None:
     result = parse_command("a && b")
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):
         result.complex = True  # type: ignore[misc]
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):
         result.items[0].words = ()  # type: ignore[misc]
     call = pkg("pip install x")
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):
         call.packages = ()  # type: ignore[misc]
 
 

@@ -12,11 +12,11 @@ ARG/ENV values, WORKDIR, apt lists state) are computed once per tree.
 from __future__ import annotations
 
 import posixpath
-import re
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from .. import lazyre
+from ..records_base import Record
 from ..syntax import Dockerfile, Instruction, Stage
 from . import apt, runs
 from .context import BuildContext
@@ -29,13 +29,17 @@ from .stages import StageGraph
 _NO_LISTS_IMAGES = frozenset({"python", "debian", "ubuntu", "node", "buildpack-deps"})
 
 
-@dataclass(frozen=True)
-class Installed:
+class Installed(Record):
     """A package a stage (or a stage it is built FROM) installs, and the instruction that does."""
 
+    _fields = ("manager", "name", "ins")
+    __slots__ = _fields
     manager: str  # apt, apk, yum, pip, uv, poetry, pipenv
     name: str
     ins: Instruction
+
+    def __init__(self, manager: str, name: str, ins: Instruction) -> None:
+        self._set(manager, name, ins)
 
 
 class Analysis:
@@ -211,20 +215,24 @@ class Analysis:
         return False
 
 
-@dataclass(frozen=True)
-class VenvCopy:
+class VenvCopy(Record):
     """A virtualenv a shipped stage copies (``COPY --from=builder /opt/venv /opt/venv``) from the stage that made it."""
 
+    _fields = ("copy", "source", "venv", "created", "tool")
+    __slots__ = _fields
     copy: Instruction  # the COPY in the shipped stage
     source: Stage  # the stage that creates the virtualenv (not itself shipped)
     venv: str  # its directory
     created: Instruction  # the RUN that creates it
     tool: str  # "venv" (python -m venv, with pip), "venv-without-pip", "virtualenv", "uv" (uv venv: no pip)
 
+    def __init__(self, copy: Instruction, source: Stage, venv: str, created: Instruction, tool: str) -> None:
+        self._set(copy, source, venv, created, tool)
 
-_VENV_DIR_RE = re.compile(r"\.?[\w.-]*venv")
-_SCRIPT_PIP_RE = re.compile(r"(?<![\w-])pip[0-9.]*\s+(install|uninstall|download)|-m\s+pip\b")
-_PYTHON_RE = re.compile(r"python[0-9.]*")
+
+_VENV_DIR_RE = lazyre.compile(r"\.?[\w.-]*venv")
+_SCRIPT_PIP_RE = lazyre.compile(r"(?<![\w-])pip[0-9.]*\s+(install|uninstall|download)|-m\s+pip\b")
+_PYTHON_RE = lazyre.compile(r"python[0-9.]*")
 
 
 def _venv_made(ins: Instruction) -> tuple[str, str] | None:

@@ -16,12 +16,17 @@ there always counts as a need.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal
 
 from ..syntax import Instruction
 from .memo import memo
 from .runs import calls, commands, script
 from .shell import SimpleCommand
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Literal
+    Event = Literal["update", "need", "remove"]
+    ListsState = Literal["present", "absent", "removed", "unknown"]
 
 #: apt actions that read /var/lib/apt/lists (they fail or find nothing without it).
 APT_NEEDS_LISTS = frozenset(
@@ -29,9 +34,6 @@ APT_NEEDS_LISTS = frozenset(
 )
 APT_LISTS = "/var/lib/apt/lists"
 APT_RM = "rm -rf /var/lib/apt/lists/*"
-
-Event = Literal["update", "need", "remove"]
-ListsState = Literal["present", "absent", "removed", "unknown"]
 
 
 def cache_mount_targets(ins: Instruction) -> list[str]:

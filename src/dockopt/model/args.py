@@ -12,12 +12,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
+from .. import lazyre
 from ..syntax import Instruction
 from ..syntax.buildkit import ShellSyntaxError, shell_unquote_words
 
 Values = Mapping[str, "str | None"]
 
-_VAR_RE = re.compile(
+_VAR_RE = lazyre.compile(
     r"\$\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-+])(?P<word>[^}]*))?\}"
     r"|\$\{(?P<bad>[^}]*)\}"
     r"|\$(?P<plain>[A-Za-z_][A-Za-z0-9_]*)"

@@ -13,10 +13,10 @@ harmless, else a sentence saying why it is not (for a skip message).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cache
 
 from ..datafiles import load_table
+from ..records_base import Record
 from ..syntax import Instruction, Stage
 from .analysis import Analysis
 from .packages import PackageInstall
@@ -27,16 +27,28 @@ from .shell import SimpleCommand
 USER_SWITCHERS = frozenset({"sudo", "doas", "su", "gosu", "su-exec", "runuser", "setpriv", "chroot", "chpst", "setuidgid"})
 
 
-@dataclass(frozen=True)
-class Tool:
+class Tool(Record):
     """A Python installer's download cache (one entry of ``data/caches.toml``)."""
 
+    _fields = ("manager", "target", "actions", "env", "opt_out", "config")
+    __slots__ = _fields
     manager: str
     target: str
     actions: frozenset[str]
     env: tuple[str, ...]
     opt_out: tuple[str, ...]
     config: frozenset[str]
+
+    def __init__(
+        self,
+        manager: str,
+        target: str,
+        actions: frozenset[str],
+        env: tuple[str, ...],
+        opt_out: tuple[str, ...],
+        config: frozenset[str],
+    ) -> None:
+        self._set(manager, target, actions, env, opt_out, config)
 
     def uses_cache(self, call: PackageInstall) -> bool:
         return call.manager == self.manager and call.action in self.actions
@@ -51,19 +63,27 @@ class Tool:
         return None
 
 
-@dataclass(frozen=True)
-class Apt:
+class Apt(Record):
+    _fields = ("targets", "env", "clean_hook", "keep_cache")
+    __slots__ = _fields
     targets: tuple[str, ...]
     env: tuple[str, ...]
     clean_hook: str
     keep_cache: str
 
+    def __init__(self, targets: tuple[str, ...], env: tuple[str, ...], clean_hook: str, keep_cache: str) -> None:
+        self._set(targets, env, clean_hook, keep_cache)
 
-@dataclass(frozen=True)
-class Table:
+
+class Table(Record):
+    _fields = ("tools", "apt", "root_images")
+    __slots__ = _fields
     tools: dict[str, Tool]
     apt: Apt
     root_images: frozenset[str]
+
+    def __init__(self, tools: dict[str, Tool], apt: Apt, root_images: frozenset[str]) -> None:
+        self._set(tools, apt, root_images)
 
 
 @cache

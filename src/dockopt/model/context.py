@@ -20,12 +20,16 @@ import os
 import posixpath
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
+from .. import lazyre
+from ..records_base import Mutable
 from . import project
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Files larger than this are not read (a requirements file never is).
 MAX_READ = 4_000_000
@@ -41,7 +45,7 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
-_CODING = re.compile(rb"coding[:=]\s*([-\w.]+)")
+_CODING = lazyre.compile(rb"coding[:=]\s*([-\w.]+)")
 
 
 def decode_text(data: bytes) -> str:
@@ -234,8 +238,7 @@ class BuildContext:
 # ---------------------------------------------------------------------------
 
 
-@dataclass
-class Inventory:
+class Inventory(Mutable):
     """The files (with their sizes) and folders of a context that reach the build, as context paths.
 
     ``truncated``: the walk stopped at :data:`MAX_ENTRIES`, so some are missing.
@@ -243,9 +246,21 @@ class Inventory:
     followed: the builder sends a link, not what it points at.
     """
 
-    files: dict[str, int] = field(default_factory=dict)
-    dirs: set[str] = field(default_factory=set)
-    truncated: bool = False
+    _fields = ("files", "dirs", "truncated")
+    __slots__ = _fields
+    files: dict[str, int]
+    dirs: set[str]
+    truncated: bool
+
+    def __init__(
+        self,
+        files: dict[str, int] | None = None,
+        dirs: set[str] | None = None,
+        truncated: bool = False,
+    ) -> None:
+        self.files = files if files is not None else {}
+        self.dirs = dirs if dirs is not None else set()
+        self.truncated = truncated
 
     def under(self, rel: str) -> Iterator[tuple[str, int]]:
         """The files inside folder ``rel`` (``.``: all of them)."""
@@ -310,14 +325,13 @@ def _walk(root: Path, ignore: DockerIgnore | None) -> Inventory:
 # Requirement files
 # ---------------------------------------------------------------------------
 
-_URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
-_REQ_OPTION_RE = re.compile(r"^(-r|--requirements?|-c|--constraints?)(?:\s*=\s*|\s+|(?<=^-r)|(?<=^-c))(\S+)")
-_REQ_LOCAL_OPTION_RE = re.compile(r"^(-e|--editable|-f|--find-links)(?:\s*=\s*|\s+|(?<=^-e)|(?<=^-f))(\S+)")
+_URL_RE = lazyre.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_REQ_OPTION_RE = lazyre.compile(r"^(-r|--requirements?|-c|--constraints?)(?:\s*=\s*|\s+|(?<=^-r)|(?<=^-c))(\S+)")
+_REQ_LOCAL_OPTION_RE = lazyre.compile(r"^(-e|--editable|-f|--find-links)(?:\s*=\s*|\s+|(?<=^-e)|(?<=^-f))(\S+)")
 _VCS = ("git+", "hg+", "svn+", "bzr+")
 
 
-@dataclass
-class Requirements:
+class Requirements(Mutable):
     """What a requirements file and its includes ask for, as far as installing them before the code goes.
 
     ``files``: the file and its includes, context paths in reading order.
@@ -327,10 +341,24 @@ class Requirements:
     the context or named with a variable).
     """
 
-    files: list[str] = field(default_factory=list)
-    local: list[tuple[str, str]] = field(default_factory=list)  # (file, line)
-    editable_local: list[tuple[str, str]] = field(default_factory=list)  # (file, target) of `-e <local path>`
-    problem: str | None = None
+    _fields = ("files", "local", "editable_local", "problem")
+    __slots__ = _fields
+    files: list[str]
+    local: list[tuple[str, str]]  # (file, line)
+    editable_local: list[tuple[str, str]]  # (file, target) of `-e <local path>`
+    problem: str | None
+
+    def __init__(
+        self,
+        files: list[str] | None = None,
+        local: list[tuple[str, str]] | None = None,
+        editable_local: list[tuple[str, str]] | None = None,
+        problem: str | None = None,
+    ) -> None:
+        self.files = files if files is not None else []
+        self.local = local if local is not None else []
+        self.editable_local = editable_local if editable_local is not None else []
+        self.problem = problem
 
 
 def logical_lines(text: str) -> list[str]:

@@ -13,46 +13,77 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, Literal
 
 from ..datafiles import load_table
+from ..records_base import Record
 from .packages import normalize_package_name
 
-Role = Literal["toolchain", "build-only", "dev", "runtime"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Literal
+    Role = Literal["toolchain", "build-only", "dev", "runtime"]
 
 
-@dataclass(frozen=True)
-class Package:
+class Package(Record):
+    _fields = ("name", "role", "commands", "runtime", "also")
+    __slots__ = _fields
     name: str
     role: Role
-    commands: tuple[str, ...] = ()
-    runtime: tuple[str, ...] = ()  # dev: the runtime packages of its libraries (all needed)
-    also: tuple[str, ...] = ()  # dev: the same libraries' names on other releases
+    commands: tuple[str, ...]
+    runtime: tuple[str, ...]  # dev: the runtime packages of its libraries (all needed)
+    also: tuple[str, ...]  # dev: the same libraries' names on other releases
+
+    def __init__(
+        self,
+        name: str,
+        role: Role,
+        commands: tuple[str, ...] = (),
+        runtime: tuple[str, ...] = (),
+        also: tuple[str, ...] = (),
+    ) -> None:
+        self._set(name, role, commands, runtime, also)
 
 
-@dataclass(frozen=True)
-class Check:
+class Check(Record):
     """How the table's test checks a distribution entry on the images (see ``[distributions]``)."""
 
+    _fields = ("spec", "module", "source")
+    __slots__ = _fields
     spec: str  # what to pip install
     module: str  # what to import
-    source: bool = False  # no Linux wheel: build it on the full image first
+    source: bool  # no Linux wheel: build it on the full image first
+
+    def __init__(self, spec: str, module: str, source: bool = False) -> None:
+        self._set(spec, module, source)
 
 
-@dataclass(frozen=True)
-class DistributionNeeds:
+class DistributionNeeds(Record):
     """What a Python distribution needs from Debian at run time (a ``[distributions]`` entry)."""
 
+    _fields = ("name", "runtime", "loads", "runs", "also", "unless", "unless_extras", "check")
+    __slots__ = _fields
     name: str  # PEP 503 normalised
     runtime: tuple[str, ...]  # the packages, all needed
-    loads: tuple[str, ...] = ()  # shared libraries it loads
-    runs: tuple[str, ...] = ()  # executables it runs
-    also: tuple[str, ...] = ()  # the packages' names on other releases
-    unless: tuple[str, ...] = ()  # distributions that make them unneeded (a vendoring variant)
-    unless_extras: tuple[str, ...] = ()  # extras of this distribution that install such a variant
-    check: Check | None = None
+    loads: tuple[str, ...]  # shared libraries it loads
+    runs: tuple[str, ...]  # executables it runs
+    also: tuple[str, ...]  # the packages' names on other releases
+    unless: tuple[str, ...]  # distributions that make them unneeded (a vendoring variant)
+    unless_extras: tuple[str, ...]  # extras of this distribution that install such a variant
+    check: Check | None
+
+    def __init__(
+        self,
+        name: str,
+        runtime: tuple[str, ...],
+        loads: tuple[str, ...] = (),
+        runs: tuple[str, ...] = (),
+        also: tuple[str, ...] = (),
+        unless: tuple[str, ...] = (),
+        unless_extras: tuple[str, ...] = (),
+        check: Check | None = None,
+    ) -> None:
+        self._set(name, runtime, loads, runs, also, unless, unless_extras, check)
 
     @property
     def why(self) -> str:
@@ -65,8 +96,12 @@ class DistributionNeeds:
         return f"{self.name} {' and '.join(parts)}" if parts else f"{self.name} needs them"
 
 
-@dataclass(frozen=True)
-class Table:
+class Table(Record):
+    _fields = (
+        "packages", "patterns", "slim", "full", "standin_lacks", "by_command", "distributions", "requires",
+        "requires_checks",
+    )
+    __slots__ = _fields
     packages: dict[str, Package]
     patterns: dict[str, Role]
     slim: frozenset[str]
@@ -74,8 +109,32 @@ class Table:
     standin_lacks: frozenset[str]
     by_command: dict[str, frozenset[str]]  # command -> the packages that ship it
     distributions: dict[str, DistributionNeeds]  # PEP 503 name -> what it needs at run time
-    requires: dict[str, tuple[str, ...]] = field(default_factory=dict)  # name -> [distributions] it always pulls in
-    requires_checks: dict[str, str] = field(default_factory=dict)  # name -> the pinned spec its test reads
+    requires: dict[str, tuple[str, ...]]  # name -> [distributions] it always pulls in
+    requires_checks: dict[str, str]  # name -> the pinned spec its test reads
+
+    def __init__(
+        self,
+        packages: dict[str, Package],
+        patterns: dict[str, Role],
+        slim: frozenset[str],
+        full: frozenset[str],
+        standin_lacks: frozenset[str],
+        by_command: dict[str, frozenset[str]],
+        distributions: dict[str, DistributionNeeds],
+        requires: dict[str, tuple[str, ...]] | None = None,
+        requires_checks: dict[str, str] | None = None,
+    ) -> None:
+        self._set(
+            packages,
+            patterns,
+            slim,
+            full,
+            standin_lacks,
+            by_command,
+            distributions,
+            requires if requires is not None else {},
+            requires_checks if requires_checks is not None else {},
+        )
 
     def role(self, name: str) -> Role:
         """How a package relates to a Python build (unknown ``-dev`` packages count as dev)."""

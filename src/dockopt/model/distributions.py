@@ -22,37 +22,49 @@ import json
 import posixpath
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
 
+from .. import lazyre
+from ..records_base import Record
 from ..syntax import Instruction, Stage
 from . import debian, project, runs
 from .context import BuildContext, logical_lines
 from .packages import PackageInstall
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 #: A requirement's name and extras at the start of a PEP 508 line (``lightgbm[dask]>=4``).
-_REQUIREMENT_RE = re.compile(r"\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[([^\]]*)\])?")
-_EGG_RE = re.compile(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
+_REQUIREMENT_RE = lazyre.compile(r"\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[([^\]]*)\])?")
+_EGG_RE = lazyre.compile(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
 _PYTHON_MANAGERS = frozenset({"pip", "uv", "poetry", "pipenv"})
 
 
-@dataclass(frozen=True)
-class Distribution:
+class Distribution(Record):
     """A Python distribution an instruction installs, and where dockopt read that."""
 
+    _fields = ("name", "extras", "ins", "source")
+    __slots__ = _fields
     name: str  # PEP 503 normalised
     extras: frozenset[str]
     ins: Instruction
     source: str  # "the install's arguments", "requirements.txt", "poetry.lock" ...
 
+    def __init__(self, name: str, extras: frozenset[str], ins: Instruction, source: str) -> None:
+        self._set(name, extras, ins, source)
 
-@dataclass(frozen=True)
-class RuntimeNeed:
+
+class RuntimeNeed(Record):
     """A Debian package the installed distributions need at run time, and why."""
 
+    _fields = ("package", "why", "also")
+    __slots__ = _fields
     package: str
     why: str  # "lightgbm loads libgomp.so.1"
-    also: tuple[str, ...] = ()  # the package's names on other releases
+    also: tuple[str, ...]  # the package's names on other releases
+
+    def __init__(self, package: str, why: str, also: tuple[str, ...] = ()) -> None:
+        self._set(package, why, also)
 
     @property
     def message(self) -> str:

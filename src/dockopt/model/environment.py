@@ -27,28 +27,30 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
 
+from .. import lazyre
+from ..records_base import Record
 from ..syntax import Instruction, Stage
 from . import args, paths
 from .packages import PackageInstall
 from .shell import SimpleCommand
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from .analysis import Analysis
+    from typing import Literal
 
-EnvKind = Literal["interpreter", "directory", "tool"]
+    from .analysis import Analysis
+    EnvKind = Literal["interpreter", "directory", "tool"]
+
 
 #: Prefixes of the image's own Python: a "virtualenv" there is the interpreter itself.
 SYSTEM_PREFIXES = frozenset({"/usr/local", "/usr", "/"})
 _TRUE = frozenset({"true", "1"})  # poetry's boolean settings
 _PIPENV_TRUE = frozenset({"1", "y", "yes", "t", "true", "on"})  # pipenv's truthy environment values
-_PIP_BY_PATH_RE = re.compile(r"(/.+)/bin/(?:pip[0-9.]*|python[0-9.]*)")
+_PIP_BY_PATH_RE = lazyre.compile(r"(/.+)/bin/(?:pip[0-9.]*|python[0-9.]*)")
 
 
-@dataclass(frozen=True)
-class Environment:
+class Environment(Record):
     """Where one install puts the packages.
 
     ``path`` is the virtualenv's directory (absolute, the WORKDIR resolved) for
@@ -57,10 +59,15 @@ class Environment:
     says what decided it, for messages.
     """
 
+    _fields = ("kind", "tool", "how", "path")
+    __slots__ = _fields
     kind: EnvKind
     tool: str  # pip, uv, poetry, pipenv
     how: str
-    path: str | None = None
+    path: str | None
+
+    def __init__(self, kind: EnvKind, tool: str, how: str, path: str | None = None) -> None:
+        self._set(kind, tool, how, path)
 
     @property
     def in_system_prefix(self) -> bool:
@@ -68,14 +75,18 @@ class Environment:
         return self.kind == "directory" and self.path in SYSTEM_PREFIXES
 
 
-@dataclass(frozen=True)
-class StageEnvironment:
+class StageEnvironment(Record):
     """An install's environment as the stage's final state sees it."""
 
+    _fields = ("ins", "env", "on_path", "active")
+    __slots__ = _fields
     ins: Instruction
     env: Environment
     on_path: bool | None  # PATH at the end of the stage names <path>/bin (None: PATH can't be read)
     active: bool  # VIRTUAL_ENV at the end of the stage names <path>
+
+    def __init__(self, ins: Instruction, env: Environment, on_path: bool | None, active: bool) -> None:
+        self._set(ins, env, on_path, active)
 
 
 def install_environment(model: Analysis, ins: Instruction, cmd: SimpleCommand, call: PackageInstall) -> Environment:

@@ -8,8 +8,7 @@ that starts differently.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
+from ..records_base import Mutable
 from ..syntax import Dockerfile, Stage
 from .memo import memo
 
@@ -17,19 +16,49 @@ from .memo import memo
 ADDED_ENV_OK = frozenset({"PATH", "VIRTUAL_ENV", "PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED", "UV_PROJECT_ENVIRONMENT", "UV_PYTHON_DOWNLOADS"})
 
 
-@dataclass
-class RuntimeConfig:
-    entrypoint: tuple[tuple[str, ...], bool] | None = None  # (value, json form)
-    cmd: tuple[tuple[str, ...], bool] | None = None
-    user: str | None = None
-    workdir: str | None = None
-    expose: frozenset[str] = frozenset()
-    env: dict[str, str] = field(default_factory=dict)
-    healthcheck: tuple[str, ...] | None = None
-    stopsignal: str | None = None
-    volumes: frozenset[str] = frozenset()
-    labels: dict[str, str] = field(default_factory=dict)
-    shell: tuple[str, ...] | None = None
+class RuntimeConfig(Mutable):
+    _fields = (
+        "entrypoint", "cmd", "user", "workdir", "expose", "env", "healthcheck", "stopsignal", "volumes", "labels",
+        "shell",
+    )
+    __slots__ = _fields
+    entrypoint: tuple[tuple[str, ...], bool] | None  # (value, json form)
+    cmd: tuple[tuple[str, ...], bool] | None
+    user: str | None
+    workdir: str | None
+    expose: frozenset[str]
+    env: dict[str, str]
+    healthcheck: tuple[str, ...] | None
+    stopsignal: str | None
+    volumes: frozenset[str]
+    labels: dict[str, str]
+    shell: tuple[str, ...] | None
+
+    def __init__(
+        self,
+        entrypoint: tuple[tuple[str, ...], bool] | None = None,
+        cmd: tuple[tuple[str, ...], bool] | None = None,
+        user: str | None = None,
+        workdir: str | None = None,
+        expose: frozenset[str] = frozenset(),
+        env: dict[str, str] | None = None,
+        healthcheck: tuple[str, ...] | None = None,
+        stopsignal: str | None = None,
+        volumes: frozenset[str] = frozenset(),
+        labels: dict[str, str] | None = None,
+        shell: tuple[str, ...] | None = None,
+    ) -> None:
+        self.entrypoint = entrypoint
+        self.cmd = cmd
+        self.user = user
+        self.workdir = workdir
+        self.expose = expose
+        self.env = env if env is not None else {}
+        self.healthcheck = healthcheck
+        self.stopsignal = stopsignal
+        self.volumes = volumes
+        self.labels = labels if labels is not None else {}
+        self.shell = shell
 
     def differences(self, other: RuntimeConfig) -> list[str]:
         """What ``other`` (the rewritten image) changed; PATH may only gain entries in front."""

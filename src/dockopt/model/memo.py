@@ -17,12 +17,14 @@ the benchmark corpus); and every lookup paid for a weak reference.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
 
 from ..syntax import Dockerfile, Instruction
 
-N = TypeVar("N", Instruction, Dockerfile)
-T = TypeVar("T")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TypeVar
+    N = TypeVar("N", Instruction, Dockerfile)
+    T = TypeVar("T")
 
 
 def memo(node: N, key: str, compute: Callable[[N], T]) -> T:

@@ -26,9 +26,11 @@ Not covered: ``pipx``, ``conda``/``mamba``, ``npm``, ``gem``, ``zypper``,
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from dockopt.model.shell import SimpleCommand
+
+from .. import lazyre
+from ..records_base import Record
 
 __all__ = ["PackageInstall", "normalize_package_name", "package_call"]
 
@@ -38,10 +40,10 @@ def _wordset(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-_PIP_NAME_RE = re.compile(r"pip[0-9]*(?:\.[0-9]+)*")
-_PYTHON_NAME_RE = re.compile(r"python[0-9]*(?:\.[0-9]+)*")
+_PIP_NAME_RE = lazyre.compile(r"pip[0-9]*(?:\.[0-9]+)*")
+_PYTHON_NAME_RE = lazyre.compile(r"python[0-9]*(?:\.[0-9]+)*")
 # `-m pip`, `-mpip`, or flags clustered before it (`-Im pip`).
-_PYTHON_M_RE = re.compile(r"-[bBdEhiIOqsSuvV]*m(.*)")
+_PYTHON_M_RE = lazyre.compile(r"-[bBdEhiIOqsSuvV]*m(.*)")
 
 # Options (per manager) that consume a value, as `--opt value`, `--opt=value`
 # or `-xvalue`.  Knowing them is what keeps `--virtual .build-deps` or
@@ -129,8 +131,7 @@ _LOCAL_SUFFIXES: dict[str, tuple[str, ...]] = {
 _PYTHON_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".tar.bz2", ".zip")
 
 
-@dataclass(frozen=True, slots=True)
-class PackageInstall:
+class PackageInstall(Record):
     """What a package-manager call does, in terms passes can test directly.
 
     ``options`` lists every flag seen (short clusters such as ``-qy`` split
@@ -143,18 +144,53 @@ class PackageInstall:
     options, so they never appear in ``packages``.
     """
 
+    _fields = (
+        "manager", "tool", "action", "command", "packages", "requirement_files", "constraint_files", "editable",
+        "local_paths", "arguments", "options", "option_values",
+    )
+    __slots__ = _fields
     manager: str
     tool: str
     action: str
     command: SimpleCommand
-    packages: tuple[str, ...] = ()
-    requirement_files: tuple[str, ...] = ()
-    constraint_files: tuple[str, ...] = ()
-    editable: tuple[str, ...] = ()
-    local_paths: tuple[str, ...] = ()
-    arguments: tuple[str, ...] = ()
-    options: tuple[str, ...] = ()
-    option_values: tuple[tuple[str, str], ...] = ()
+    packages: tuple[str, ...]
+    requirement_files: tuple[str, ...]
+    constraint_files: tuple[str, ...]
+    editable: tuple[str, ...]
+    local_paths: tuple[str, ...]
+    arguments: tuple[str, ...]
+    options: tuple[str, ...]
+    option_values: tuple[tuple[str, str], ...]
+
+    def __init__(
+        self,
+        manager: str,
+        tool: str,
+        action: str,
+        command: SimpleCommand,
+        packages: tuple[str, ...] = (),
+        requirement_files: tuple[str, ...] = (),
+        constraint_files: tuple[str, ...] = (),
+        editable: tuple[str, ...] = (),
+        local_paths: tuple[str, ...] = (),
+        arguments: tuple[str, ...] = (),
+        options: tuple[str, ...] = (),
+        option_values: tuple[tuple[str, str], ...] = (),
+    ) -> None:
+        self._set(
+            manager,
+            tool,
+            action,
+            command,
+            packages,
+            requirement_files,
+            constraint_files,
+            editable,
+            local_paths,
+            arguments,
+            options,
+            option_values,
+        )
 
     def has_option(self, *names: str) -> bool:
         """Whether any of ``names`` (e.g. ``'-y'``, ``'--yes'``) was given."""

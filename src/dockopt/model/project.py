@@ -9,11 +9,15 @@ context in their own ways and ask here.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
+from .. import lazyre
 from ..datafiles import load_table
+from ..records_base import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def load_toml(text: str | None) -> dict[str, Any] | None:
@@ -86,7 +90,7 @@ def is_dependency_reader(words: tuple[str, ...]) -> bool:
     )
 
 
-_READER_INPUT_RE = re.compile(r"^import tomllib; p = tomllib\.load\(open\('([^']*)', 'rb'\)\)\['project'\]")
+_READER_INPUT_RE = lazyre.compile(r"^import tomllib; p = tomllib\.load\(open\('([^']*)', 'rb'\)\)\['project'\]")
 
 
 def dependency_reader_input(words: tuple[str, ...]) -> str | None:
@@ -157,7 +161,7 @@ LOCAL_LINE_PATTERNS = (
     r"^[[:space:]]*[./]",
 )
 #: The same lines, as a Python regular expression (for deciding before the build what the filter drops).
-LOCAL_LINE_RE = re.compile(r"^\s*(?:-e[\s=]*[./]|--editable[\s=]*[./]|[./])")
+LOCAL_LINE_RE = lazyre.compile(r"^\s*(?:-e[\s=]*[./]|--editable[\s=]*[./]|[./])")
 
 
 def local_filter(requirements: str) -> str:
@@ -184,10 +188,14 @@ def filtered_local_line(line: str) -> bool:
 # -- tools that install dependencies (data/python_tools.toml) -----------------------------------------
 
 
-@dataclass(frozen=True)
-class PythonTools:
+class PythonTools(Record):
+    _fields = ("tools", "installers")
+    __slots__ = _fields
     tools: dict[str, str]  # PyPI project -> command
     installers: dict[str, str]  # installer URL text -> tool
+
+    def __init__(self, tools: dict[str, str], installers: dict[str, str]) -> None:
+        self._set(tools, installers)
 
 
 @cache

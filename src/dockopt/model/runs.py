@@ -12,11 +12,11 @@ command line is never scanned twice in a process.
 from __future__ import annotations
 
 import posixpath
-import re
 import shlex
-from dataclasses import dataclass
 from functools import lru_cache
 
+from .. import lazyre
+from ..records_base import Record
 from ..syntax import Instruction
 from .memo import memo
 from .packages import PackageInstall, package_call
@@ -46,8 +46,7 @@ def calls(text: str) -> tuple[Call, ...]:
     return tuple(out)
 
 
-@dataclass(frozen=True)
-class Script:
+class Script(Record):
     """What an instruction runs, as shell text.
 
     ``text`` is the script itself; ``partly`` is True when it is only part of
@@ -57,10 +56,15 @@ class Script:
     questions like "does this RUN install anything", never for editing.
     """
 
+    _fields = ("text", "partly", "guesses", "exec_form")
+    __slots__ = _fields
     text: str
     partly: bool
-    guesses: tuple[str, ...] = ()
-    exec_form: bool = False
+    guesses: tuple[str, ...]
+    exec_form: bool
+
+    def __init__(self, text: str, partly: bool, guesses: tuple[str, ...] = (), exec_form: bool = False) -> None:
+        self._set(text, partly, guesses, exec_form)
 
     @property
     def commands(self) -> CommandList:
@@ -141,17 +145,21 @@ def shell_name(shell: tuple[str, ...]) -> str:
 RUNNERS = frozenset(
     {"timeout", "xargs", "gosu", "su-exec", "tini", "dumb-init", "setpriv", "chroot", "runuser", "stdbuf", "flock"}
 )
-_SUBST_RE = re.compile(r"\$\(([^()]*)\)|`([^`]*)`")
-_TOKEN_RE = re.compile(r"[A-Za-z0-9_.+/-]+")
+_SUBST_RE = lazyre.compile(r"\$\(([^()]*)\)|`([^`]*)`")
+_TOKEN_RE = lazyre.compile(r"[A-Za-z0-9_.+/-]+")
 
 
-@dataclass(frozen=True)
-class Use:
+class Use(Record):
     """A command an instruction runs: its name, the words after it, and the instruction."""
 
+    _fields = ("name", "args", "ins")
+    __slots__ = _fields
     name: str
     args: tuple[str, ...]
     ins: Instruction
+
+    def __init__(self, name: str, args: tuple[str, ...], ins: Instruction) -> None:
+        self._set(name, args, ins)
 
 
 def _texts(ins: Instruction) -> list[str]:

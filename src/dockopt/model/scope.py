@@ -10,10 +10,10 @@ otherwise. Values are the default build's (see :mod:`.args`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 
+from .. import lazyre
+from ..records_base import Record
 from ..syntax import Dockerfile, Instruction, Stage
 from . import args, paths
 from .stages import StageGraph
@@ -24,16 +24,28 @@ WINDOWS_MARKERS = ("windows", "nanoserver", "servercore", "mcr.microsoft.com/pow
 DEFAULT_SHELL = ("/bin/sh", "-c")
 
 
-@dataclass(frozen=True)
-class State:
+class State(Record):
     """What an instruction runs under."""
 
+    _fields = ("values", "workdir", "shell", "shell_from", "user", "windows")
+    __slots__ = _fields
     values: Mapping[str, str | None]  # ARG and ENV values (default build)
     workdir: str  # absolute, or a marked unknown (model.paths)
     shell: tuple[str, ...]  # the SHELL a shell-form RUN runs with
     shell_from: Instruction | None  # the SHELL instruction that set it, if any
     user: str | None  # USER text, None for the image's default
     windows: bool  # the stage's image is a Windows one
+
+    def __init__(
+        self,
+        values: Mapping[str, str | None],
+        workdir: str,
+        shell: tuple[str, ...],
+        shell_from: Instruction | None,
+        user: str | None,
+        windows: bool,
+    ) -> None:
+        self._set(values, workdir, shell, shell_from, user, windows)
 
 
 def image_name(reference: str) -> str:
@@ -44,7 +56,7 @@ def image_name(reference: str) -> str:
     return name.lower()
 
 
-_PYTHON_TAG_RE = re.compile(r"(\d+)\.(\d+)")
+_PYTHON_TAG_RE = lazyre.compile(r"(\d+)\.(\d+)")
 
 
 def python_version(reference: str) -> tuple[int, int] | None:

@@ -46,7 +46,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+
+from .. import lazyre
+from ..records_base import Mutable, Record
 
 __all__ = [
     "STATE_CHANGING_BUILTINS",
@@ -82,16 +84,16 @@ _PRINT_ONLY_WITHOUT_ARGS = _wordset(
 )
 
 # `NAME=`, `NAME+=`, `NAME[idx]=` at the start of an unquoted word.
-_ASSIGNMENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]]*\])?\+?=")
+_ASSIGNMENT_RE = lazyre.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]]*\])?\+?=")
 # A redirection operator, optionally preceded by an fd number.
-_REDIR_RE = re.compile(r"[0-9]*(?:<<<|<<-|<<|<>|<&|>>|>&|>\||<|>)|&>>|&>")
+_REDIR_RE = lazyre.compile(r"[0-9]*(?:<<<|<<-|<<|<>|<&|>>|>&|>\||<|>)|&>>|&>")
 _BLANKS = " \t"
 _METACHARS = frozenset(" \t\n;&|<>()")
 # A run of characters a word takes as they are: no metacharacter, quote, escape or `$`
 # (the scanner appends such a run at once instead of a character at a time).
-_PLAIN_RUN = re.compile(r"[^ \t\n;&|<>()\\'\"`$]+")
+_PLAIN_RUN = lazyre.compile(r"[^ \t\n;&|<>()\\'\"`$]+")
 # The same inside double quotes, where only `"`, `\`, `$` and a backtick mean anything.
-_QUOTED_RUN = re.compile(r'[^"\\$`]+')
+_QUOTED_RUN = lazyre.compile(r'[^"\\$`]+')
 # Nesting guard: `parse_command` must never raise, not even RecursionError on
 # `$($($(...` style input.
 _MAX_NESTING = 40
@@ -136,8 +138,7 @@ def _basename(word: str) -> str:
     return base if base else word
 
 
-@dataclass(frozen=True, slots=True)
-class SimpleCommand:
+class SimpleCommand(Record):
     """One simple command of a RUN line: assignments, words and redirections.
 
     ``words`` are the words after quote removal, *without* the leading
@@ -148,21 +149,33 @@ class SimpleCommand:
     passes can cut and splice the original text without re-quoting anything.
     """
 
+    _fields = ("words", "raw", "start", "end", "assignments", "redirects")
+    __slots__ = (*_fields, "_program", "_name")
     words: tuple[str, ...]
     raw: str
     start: int
     end: int
-    assignments: tuple[str, ...] = ()
+    assignments: tuple[str, ...]
     #: Raw text of each redirection (``'2>&1'``, ``'> /dev/null'``), in order.
-    redirects: tuple[str, ...] = ()
-    #: :meth:`_program_index` and :attr:`name`, worked out once: every rule asks for them.
-    _program: int | None = field(default=None, init=False, compare=False, repr=False)
-    _name: str | None = field(default=None, init=False, compare=False, repr=False)
+    redirects: tuple[str, ...]
+    #: :meth:`_program_index` and :attr:`name`, worked out once: every rule asks for them
+    #: (not fields: left out of equality, hashing and the repr).
+    _program: int | None
+    _name: str | None
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        words: tuple[str, ...],
+        raw: str,
+        start: int,
+        end: int,
+        assignments: tuple[str, ...] = (),
+        redirects: tuple[str, ...] = (),
+    ) -> None:
+        self._set(words, raw, start, end, assignments, redirects)
         idx = self._program_index()
         object.__setattr__(self, "_program", idx)
-        object.__setattr__(self, "_name", None if idx is None else _basename(self.words[idx]))
+        object.__setattr__(self, "_name", None if idx is None else _basename(words[idx]))
 
     def _program_index(self) -> int | None:
         """Index in ``words`` of the command really executed.
@@ -257,8 +270,7 @@ class SimpleCommand:
         return not (head in _PRINT_ONLY_WITHOUT_ARGS and i == len(words) - 1)
 
 
-@dataclass(frozen=True, slots=True)
-class CommandList:
+class CommandList(Record):
     """The top-level list of simple commands of one RUN shell text.
 
     ``operators[i]`` joins ``items[i]`` and ``items[i + 1]`` and is one of
@@ -269,12 +281,24 @@ class CommandList:
     must not rewrite the command based on them.
     """
 
+    _fields = ("source", "items", "operators", "complex", "terminator")
+    __slots__ = _fields
     source: str
     items: tuple[SimpleCommand, ...]
     operators: tuple[str, ...]
     complex: bool
     #: ``';'`` or ``'&'`` if the text ends with that operator, else ``''``.
-    terminator: str = field(default="")
+    terminator: str
+
+    def __init__(
+        self,
+        source: str,
+        items: tuple[SimpleCommand, ...],
+        operators: tuple[str, ...],
+        complex: bool,
+        terminator: str = "",
+    ) -> None:
+        self._set(source, items, operators, complex, terminator)
 
     def commands(self) -> Iterator[SimpleCommand]:
         """Iterate over the simple commands in source order."""
@@ -307,12 +331,19 @@ class CommandList:
 # --------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class _Token:
+class _Token(Mutable):
+    _fields = ("kind", "start", "end", "value")
+    __slots__ = _fields
     kind: str  # 'word' | 'redir' | 'op' | 'lparen' | 'rparen'
     start: int
     end: int
     value: str  # cooked word / operator text / redirection operator
+
+    def __init__(self, kind: str, start: int, end: int, value: str) -> None:
+        self.kind = kind
+        self.start = start
+        self.end = end
+        self.value = value
 
 
 class _Lexer:

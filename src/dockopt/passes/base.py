@@ -10,22 +10,24 @@ the line it is about.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
+from .. import lazyre
 from ..config import DEFAULT_LARGE_FILE_THRESHOLD
 from ..model.analysis import Analysis, analyse
 from ..model.context import BuildContext
+from ..records_base import Mutable, Record
 from ..syntax import Dockerfile, Instruction
 
-Safety = Literal["safe", "unsafe"]
-#: ``tree``: a pass the pipeline runs on the Dockerfile. ``context``: a step the
-#: command line runs on the build context after the rewrite (it never edits the
-#: Dockerfile; see passes/dockerignore.py).
-RuleKind = Literal["tree", "context"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Literal
+    Safety = Literal["safe", "unsafe"]
+    #: ``tree``: a pass the pipeline runs on the Dockerfile. ``context``: a step the
+    #: command line runs on the build context after the rewrite (it never edits the
+    #: Dockerfile; see passes/dockerignore.py).
+    RuleKind = Literal["tree", "context"]
 
 
 class Decline(Exception):
@@ -42,17 +44,20 @@ class Decline(Exception):
         self.actionable = actionable
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(Record):
     """A rewrite a pass made. ``line`` is in the input the pass was given."""
 
+    _fields = ("rule", "line", "message")
+    __slots__ = _fields
     rule: str
     line: int | None
     message: str
 
+    def __init__(self, rule: str, line: int | None, message: str) -> None:
+        self._set(rule, line, message)
 
-@dataclass(frozen=True)
-class Skip:
+
+class Skip(Record):
     """A rewrite a pass would have made, and what stopped it.
 
     ``actionable`` is False for skips that ask nothing of the user (the file is
@@ -61,15 +66,19 @@ class Skip:
     guard dropped (a bug in a rule, always shown).
     """
 
+    _fields = ("rule", "line", "message", "actionable", "guard")
+    __slots__ = _fields
     rule: str
     line: int | None
     message: str
-    actionable: bool = True
-    guard: bool = False
+    actionable: bool
+    guard: bool
+
+    def __init__(self, rule: str, line: int | None, message: str, actionable: bool = True, guard: bool = False) -> None:
+        self._set(rule, line, message, actionable, guard)
 
 
-@dataclass
-class Context:
+class Context(Mutable):
     """What a pass may know besides the tree.
 
     ``context_dir`` is the build context (the Dockerfile's folder unless told
@@ -77,19 +86,42 @@ class Context:
     install needs, and never write to it.
     """
 
-    unsafe: bool = False
-    layout: Literal["venv", "user"] = "venv"
-    installer: Literal["pip", "uv"] = "pip"  # --installer: what the builder installs with
-    context_dir: Path | None = None
-    cache_mounts: bool = False  # DO008 adds BuildKit cache mounts (--cache-mounts)
-    large_file_threshold: int = DEFAULT_LARGE_FILE_THRESHOLD  # DO009 reports files from this size (bytes)
-    changes: list[Change] = field(default_factory=list)
-    skips: list[Skip] = field(default_factory=list)
-    build_context: BuildContext | None = None  # one reader per rewrite; made from context_dir when not given
+    _fields = (
+        "unsafe", "layout", "installer", "context_dir", "cache_mounts", "large_file_threshold", "changes", "skips",
+        "build_context",
+    )
+    __slots__ = _fields
+    unsafe: bool
+    layout: Literal["venv", "user"]
+    installer: Literal["pip", "uv"]  # --installer: what the builder installs with
+    context_dir: Path | None
+    cache_mounts: bool  # DO008 adds BuildKit cache mounts (--cache-mounts)
+    large_file_threshold: int  # DO009 reports files from this size (bytes)
+    changes: list[Change]
+    skips: list[Skip]
+    build_context: BuildContext | None  # one reader per rewrite; made from context_dir when not given
 
-    def __post_init__(self) -> None:
-        if self.build_context is None:
-            self.build_context = BuildContext(self.context_dir)
+    def __init__(
+        self,
+        unsafe: bool = False,
+        layout: Literal["venv", "user"] = "venv",
+        installer: Literal["pip", "uv"] = "pip",
+        context_dir: Path | None = None,
+        cache_mounts: bool = False,
+        large_file_threshold: int = DEFAULT_LARGE_FILE_THRESHOLD,
+        changes: list[Change] | None = None,
+        skips: list[Skip] | None = None,
+        build_context: BuildContext | None = None,
+    ) -> None:
+        self.unsafe = unsafe
+        self.layout = layout
+        self.installer = installer
+        self.context_dir = context_dir
+        self.cache_mounts = cache_mounts
+        self.large_file_threshold = large_file_threshold
+        self.changes = changes if changes is not None else []
+        self.skips = skips if skips is not None else []
+        self.build_context = build_context if build_context is not None else BuildContext(context_dir)
 
     @property
     def context(self) -> BuildContext:
@@ -119,7 +151,7 @@ class Context:
         self.skips.append(Skip(rule.id, ins.line if ins is not None else None, message, actionable))
 
 
-_SUPPRESS_RE = re.compile(r"#\s*dockopt:\s*ignore\s*=\s*([A-Za-z0-9_,\- ]+)")
+_SUPPRESS_RE = lazyre.compile(r"#\s*dockopt:\s*ignore\s*=\s*([A-Za-z0-9_,\- ]+)")
 
 
 def suppressed_text(text: str) -> bool:
@@ -169,10 +201,11 @@ def closing_open_end(apply: PassFn) -> PassFn:
     return wrapped
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(Record):
     """A rewrite rule and its documentation."""
 
+    _fields = ("id", "name", "title", "why", "safety", "before", "after", "apply", "notes", "kind", "option")
+    __slots__ = _fields
     id: str  # stable code, e.g. "DO003"
     name: str  # kebab-case name, accepted wherever an id is
     title: str
@@ -181,9 +214,25 @@ class Rule:
     before: str  # example input
     after: str  # what dockopt makes of it
     apply: PassFn
-    notes: str = ""  # when the rule declines, and what it leaves alone
-    kind: RuleKind = "tree"
-    option: str = ""  # the setting that turns the rule on, when it is off by default
+    notes: str  # when the rule declines, and what it leaves alone
+    kind: RuleKind
+    option: str  # the setting that turns the rule on, when it is off by default
+
+    def __init__(
+        self,
+        id: str,
+        name: str,
+        title: str,
+        why: str,
+        safety: Safety,
+        before: str,
+        after: str,
+        apply: PassFn,
+        notes: str = "",
+        kind: RuleKind = "tree",
+        option: str = "",
+    ) -> None:
+        self._set(id, name, title, why, safety, before, after, apply, notes, kind, option)
 
 
     def explain(self) -> str:

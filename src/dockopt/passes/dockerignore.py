@@ -16,22 +16,22 @@ COPY/ADD or a bind mount names, or that a RUN names, is left out, and
 from __future__ import annotations
 
 import posixpath
-import re
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from .. import lazyre
 from ..datafiles import load_table
 from ..model.analysis import Analysis, analyse
 from ..model.context import BuildContext, DockerIgnore, Inventory, glob_regex
 from ..model.runs import uses
+from ..records_base import Mutable, Record
 from ..syntax import Dockerfile, Instruction
 from .base import Change, Rule, Skip
 from .large_files import size_text
 
 NAME = ".dockerignore"
 #: Build configuration that takes the project's version from git: excluding .git breaks `pip install .`.
-_VCS_VERSIONING = re.compile(
+_VCS_VERSIONING = lazyre.compile(
     r"setuptools[_-]scm|hatch[_-]vcs|versioningit|dunamai|dynamic[_-]versioning|vcs[_-]versioning|\bpbr\b"
     r"|source\s*=\s*[\"']scm[\"']|versioneer|\bsetuptools_git"
 )
@@ -41,11 +41,15 @@ _PYTHON_IMAGES = frozenset({"python", "pypy"})
 _GIT_REMOTE_ONLY = frozenset({"clone", "ls-remote", "init", "--version", "version"})
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(Record):
+    _fields = ("pattern", "group", "check")
+    __slots__ = _fields
     pattern: str
     group: str
-    check: str = ""
+    check: str
+
+    def __init__(self, pattern: str, group: str, check: str = "") -> None:
+        self._set(pattern, group, check)
 
     @property
     def name(self) -> str | None:
@@ -60,24 +64,41 @@ def candidates() -> tuple[Candidate, ...]:
     return tuple(Candidate(e["pattern"], e["group"], e.get("check", "")) for e in raw["entry"])
 
 
-@dataclass
-class Plan:
+class Plan(Mutable):
     """What the step found: a new file's text (None: none to create), and what to tell the user."""
 
-    content: str | None = None
-    entries: list[str] = field(default_factory=list)
-    changes: list[Change] = field(default_factory=list)
-    skips: list[Skip] = field(default_factory=list)
+    _fields = ("content", "entries", "changes", "skips")
+    __slots__ = _fields
+    content: str | None
+    entries: list[str]
+    changes: list[Change]
+    skips: list[Skip]
+
+    def __init__(
+        self,
+        content: str | None = None,
+        entries: list[str] | None = None,
+        changes: list[Change] | None = None,
+        skips: list[Skip] | None = None,
+    ) -> None:
+        self.content = content
+        self.entries = entries if entries is not None else []
+        self.changes = changes if changes is not None else []
+        self.skips = skips if skips is not None else []
 
 
 # -- what the Dockerfile reads from the context -------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Source:
+class _Source(Record):
+    _fields = ("ins", "path", "verb")
+    __slots__ = _fields
     ins: Instruction
     path: str  # as written (may hold wildcards), relative to the context root
-    verb: str = "copies"  # or "mounts" (RUN --mount=type=bind)
+    verb: str  # or "mounts" (RUN --mount=type=bind)
+
+    def __init__(self, ins: Instruction, path: str, verb: str = "copies") -> None:
+        self._set(ins, path, verb)
 
 
 def _context_sources(model: Analysis) -> list[_Source]:

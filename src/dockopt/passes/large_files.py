@@ -15,13 +15,13 @@ load its weights from a volume is the user's call.
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field
 from functools import cache
 
 from ..datafiles import load_table
 from ..model import paths
 from ..model.analysis import Analysis
 from ..model.context import Inventory
+from ..records_base import Mutable, Record
 from ..syntax import Dockerfile, Instruction
 from .base import Context, Rule
 
@@ -29,11 +29,15 @@ from .base import Context, Rule
 _SHOWN = 5
 
 
-@dataclass(frozen=True)
-class _Table:
+class _Table(Record):
+    _fields = ("weights_floor", "weights", "keep_out")
+    __slots__ = _fields
     weights_floor: int
     weights: dict[str, str]
     keep_out: frozenset[str]
+
+    def __init__(self, weights_floor: int, weights: dict[str, str], keep_out: frozenset[str]) -> None:
+        self._set(weights_floor, weights, keep_out)
 
 
 @cache
@@ -71,14 +75,27 @@ def _keep_out_folder(rel: str, inventory: Inventory) -> str | None:
     return None
 
 
-@dataclass
-class _Finding:
+class _Finding(Mutable):
     """What one COPY/ADD brings in, grouped by what to do about it."""
 
-    files: list[tuple[str, int, str]] = field(default_factory=list)  # (context path, size, why)
-    mounts: dict[tuple[str, str], None] = field(default_factory=dict)  # (host path, container path), in order
-    ignore: dict[str, None] = field(default_factory=dict)  # .dockerignore entries, in order
-    drop_copy: bool = False  # the COPY names what would be excluded: it would fail
+    _fields = ("files", "mounts", "ignore", "drop_copy")
+    __slots__ = _fields
+    files: list[tuple[str, int, str]]  # (context path, size, why)
+    mounts: dict[tuple[str, str], None]  # (host path, container path), in order
+    ignore: dict[str, None]  # .dockerignore entries, in order
+    drop_copy: bool  # the COPY names what would be excluded: it would fail
+
+    def __init__(
+        self,
+        files: list[tuple[str, int, str]] | None = None,
+        mounts: dict[tuple[str, str], None] | None = None,
+        ignore: dict[str, None] | None = None,
+        drop_copy: bool = False,
+    ) -> None:
+        self.files = files if files is not None else []
+        self.mounts = mounts if mounts is not None else {}
+        self.ignore = ignore if ignore is not None else {}
+        self.drop_copy = drop_copy
 
 
 def _container(dest: str, rel: str) -> str:

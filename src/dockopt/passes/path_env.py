@@ -16,23 +16,22 @@ places its own ENV line the same way.
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from .. import lazyre
 from ..model import args, paths
+from ..records_base import Record
 from ..style import Style
 from ..syntax import Dockerfile, Instruction
 from .base import Context, Rule
 
 # The last path component of a directory that holds an environment with a bin/:
 # venv, .venv, myvenv, app-venv ... and a user site (~/.local).
-_ENV_DIR_RE = re.compile(r"\.?[\w.-]*venv|\.local")
+_ENV_DIR_RE = lazyre.compile(r"\.?[\w.-]*venv|\.local")
 _PATH_REF = "\x00PATH\x00"  # stands for $PATH while PATH values are compared
 
 
-@dataclass(frozen=True)
-class PathPlan:
+class PathPlan(Record):
     """Where ``ENV PATH=<bin>:$PATH`` goes in a stage, or why it can't go anywhere.
 
     ``present``: an ENV already puts the directory on PATH, nothing to add.
@@ -40,10 +39,21 @@ class PathPlan:
     ``reason``/``culprit``: the rule must not add it (and why, and where).
     """
 
-    present: bool = False
-    insert_at: int | None = None
-    reason: str | None = None
-    culprit: Instruction | None = None
+    _fields = ("present", "insert_at", "reason", "culprit")
+    __slots__ = _fields
+    present: bool
+    insert_at: int | None
+    reason: str | None
+    culprit: Instruction | None
+
+    def __init__(
+        self,
+        present: bool = False,
+        insert_at: int | None = None,
+        reason: str | None = None,
+        culprit: Instruction | None = None,
+    ) -> None:
+        self._set(present, insert_at, reason, culprit)
 
 
 def _path_value(value: str | None) -> str | None:

@@ -30,13 +30,12 @@ A ``sudo apt-get``/``sudo yum`` install gets its cleanup run with ``sudo`` too.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from ..model import apt
 from ..model.analysis import Analysis
 from ..model.packages import PackageInstall
 from ..model.runs import script
 from ..model.shell import CommandList, SimpleCommand, parse_command
+from ..records_base import Mutable
 from ..style import Style
 from ..syntax import Dockerfile, Instruction, Stage
 from .base import Context, Rule, closing_open_end, run_at
@@ -94,12 +93,25 @@ def _privilege_prefix(cmd: SimpleCommand) -> str:
 # --------------------------------------------------------------------------
 
 
-@dataclass
-class _Plan:
-    edits: list[tuple[int, int, str]] = field(default_factory=list)
-    appends: list[str] = field(default_factory=list)
-    messages: list[str] = field(default_factory=list)
-    skips: list[tuple[str, bool]] = field(default_factory=list)  # (message, actionable)
+class _Plan(Mutable):
+    _fields = ("edits", "appends", "messages", "skips")
+    __slots__ = _fields
+    edits: list[tuple[int, int, str]]
+    appends: list[str]
+    messages: list[str]
+    skips: list[tuple[str, bool]]  # (message, actionable)
+
+    def __init__(
+        self,
+        edits: list[tuple[int, int, str]] | None = None,
+        appends: list[str] | None = None,
+        messages: list[str] | None = None,
+        skips: list[tuple[str, bool]] | None = None,
+    ) -> None:
+        self.edits = edits if edits is not None else []
+        self.appends = appends if appends is not None else []
+        self.messages = messages if messages is not None else []
+        self.skips = skips if skips is not None else []
 
 
 def _stage_env_names(model: Analysis, stage: Stage) -> set[str]:

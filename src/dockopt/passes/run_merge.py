@@ -64,10 +64,9 @@ stages whose ``SHELL`` is not sh/bash/dash/ash, and Windows stages.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ..model.runs import script
 from ..model.shell import CommandList, SimpleCommand
+from ..records_base import Record
 from ..style import Style
 from ..syntax import Dockerfile, Instruction
 from .base import Context, Rule, closing_open_end, run_at
@@ -99,11 +98,15 @@ _STATE_EFFECT = {
 }
 
 
-@dataclass(frozen=True)
-class _Run:
+class _Run(Record):
+    _fields = ("ins", "cl", "problem")
+    __slots__ = _fields
     ins: Instruction
     cl: CommandList | None
     problem: str | None  # why this RUN takes part in no merge at all
+
+    def __init__(self, ins: Instruction, cl: CommandList | None, problem: str | None) -> None:
+        self._set(ins, cl, problem)
 
 
 def _analyse(ins: Instruction) -> _Run:

@@ -32,27 +32,32 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
+from .. import lazyre
 from ..datafiles import load_table
 from ..model import args, debian
 from ..model.distributions import RuntimeNeed, runtime_needs, stage_distributions, unmet
 from ..model.runs import Use, calls, script, uses
+from ..records_base import Record
 from ..style import Style
 from ..syntax import Dockerfile, Instruction, Stage
 from .base import Context, Rule
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # ---------------------------------------------------------------------------
 # The data table
 # ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ImageFamily:
+class ImageFamily(Record):
     """One official image with a slim variant (an ``[images.*]`` entry)."""
 
+    _fields = ("key", "names", "version", "example", "slim", "slim_suite", "latest", "suite_only", "installers")
+    __slots__ = _fields
     key: str
     names: frozenset[str]
     version: re.Pattern[str]
@@ -63,12 +68,30 @@ class ImageFamily:
     suite_only: str  # the slim tag of a tag that names only the Debian suite (python:bookworm)
     installers: frozenset[str]
 
+    def __init__(
+        self,
+        key: str,
+        names: frozenset[str],
+        version: re.Pattern[str],
+        example: str,
+        slim: str,
+        slim_suite: str,
+        latest: str,
+        suite_only: str,
+        installers: frozenset[str],
+    ) -> None:
+        self._set(key, names, version, example, slim, slim_suite, latest, suite_only, installers)
 
-@dataclass(frozen=True)
-class Tables:
+
+class Tables(Record):
+    _fields = ("images", "suites", "variants")
+    __slots__ = _fields
     images: tuple[ImageFamily, ...]
     suites: frozenset[str]
     variants: dict[str, str]
+
+    def __init__(self, images: tuple[ImageFamily, ...], suites: frozenset[str], variants: dict[str, str]) -> None:
+        self._set(images, suites, variants)
 
 
 @cache
@@ -101,19 +124,30 @@ def tables() -> Tables:
 # ---------------------------------------------------------------------------
 
 _VAR = r"\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*"
-_TAG_RE = re.compile(rf"(?P<version>{_VAR}|[^-$]+)(?P<rest>(?:-[^-$]+)*)\Z")
-_VAR_NAME_RE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?\Z")
+_TAG_RE = lazyre.compile(rf"(?P<version>{_VAR}|[^-$]+)(?P<rest>(?:-[^-$]+)*)\Z")
+_VAR_NAME_RE = lazyre.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?\Z")
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(Record):
     """What to write instead of the tag, or why not."""
 
-    new_tag: str | None = None
-    reason: str | None = None
-    family: ImageFamily | None = None
-    silent: bool = False  # nothing worth reporting (FROM scratch)
-    actionable: bool = False  # the reason asks the user for something (pin a version ...)
+    _fields = ("new_tag", "reason", "family", "silent", "actionable")
+    __slots__ = _fields
+    new_tag: str | None
+    reason: str | None
+    family: ImageFamily | None
+    silent: bool  # nothing worth reporting (FROM scratch)
+    actionable: bool  # the reason asks the user for something (pin a version ...)
+
+    def __init__(
+        self,
+        new_tag: str | None = None,
+        reason: str | None = None,
+        family: ImageFamily | None = None,
+        silent: bool = False,
+        actionable: bool = False,
+    ) -> None:
+        self._set(new_tag, reason, family, silent, actionable)
 
 
 def plan_tag(image: str, global_args: dict[str, str | None]) -> Plan:
@@ -341,13 +375,17 @@ def apply(doc: Dockerfile, ctx: Context) -> Dockerfile:
     return doc.replace(ins, [new, install])
 
 
-@dataclass(frozen=True)
-class SlimTarget:
+class SlimTarget(Record):
     """Where the final stage would go: the slim image, or why not (and whether the user can change that)."""
 
+    _fields = ("image", "reason", "actionable")
+    __slots__ = _fields
     image: str | None
-    reason: str | None = None
-    actionable: bool = False
+    reason: str | None
+    actionable: bool
+
+    def __init__(self, image: str | None, reason: str | None = None, actionable: bool = False) -> None:
+        self._set(image, reason, actionable)
 
 
 def slim_target(doc: Dockerfile, ctx: Context) -> SlimTarget:

@@ -19,8 +19,8 @@ would ignore, touches pip.conf, or calls pip with an option uv does not take.
 from __future__ import annotations
 
 import posixpath
-import re
 
+from .. import lazyre
 from ..model.packages import PackageInstall
 from ..model.runs import script
 from ..model.shell import SimpleCommand, word_spans
@@ -32,9 +32,9 @@ from .base import Context, Decline, Rule
 UV_OPTIONS = frozenset(
     ["-r", "--requirement", "-c", "--constraint", "-e", "--editable", "--no-deps", "-U", "--upgrade", "--force-reinstall", "--no-cache-dir", "--pre", "--no-build-isolation", "--require-hashes", "--no-binary", "--only-binary", "-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--no-index", "--trusted-host", "--disable-pip-version-check", "--no-compile", "-q", "--quiet", "-v", "--verbose", "-y", "--yes", "-t", "--target", "--prefix"]
 )
-_PIP_RE = re.compile(r"pip[0-9.]*")
-_PYTHON_RE = re.compile(r"python[0-9.]*")
-_INSTALLER_RE = re.compile(r"(?i)(pip|setuptools|wheel)([<>=!~].*)?")
+_PIP_RE = lazyre.compile(r"pip[0-9.]*")
+_PYTHON_RE = lazyre.compile(r"python[0-9.]*")
+_INSTALLER_RE = lazyre.compile(r"(?i)(pip|setuptools|wheel)([<>=!~].*)?")
 #: pip's actions uv has as `uv pip ...`.
 UV_ACTIONS = frozenset({"install", "uninstall", "freeze", "list", "show", "check"})
 #: PIP_* variables whose loss changes nothing uv does (cache, messages).

@@ -91,8 +91,8 @@ def verify_cmd(
         document = {
             "file": str(path),
             "changed": result.changed,
-            "changes": [vars(c) for c in result.changes],
-            "skips": [vars(s) for s in result.skips],
+            "changes": [c.as_dict() for c in result.changes],
+            "skips": [s.as_dict() for s in result.skips],
         }
         if not result.changed:
             document["verification"] = None

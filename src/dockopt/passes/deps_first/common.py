@@ -4,26 +4,33 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Literal
 
+from ... import lazyre
 from ...model.shell import SimpleCommand
+from ...records_base import Record
 from ...syntax import Instruction
 
-#: requirements: a pip requirements/constraints file (its includes are followed in the context);
-#: filtered: one whose lines that install from the source tree the first step drops;
-#: file: a manifest the install cannot run without; lock: read when present (optional);
-#: extra: local configuration, copied when the context has it.
-NeedKind = Literal["requirements", "filtered", "file", "lock", "extra"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Literal
+    #: requirements: a pip requirements/constraints file (its includes are followed in the context);
+    #: filtered: one whose lines that install from the source tree the first step drops;
+    #: file: a manifest the install cannot run without; lock: read when present (optional);
+    #: extra: local configuration, copied when the context has it.
+    NeedKind = Literal["requirements", "filtered", "file", "lock", "extra"]
 
 
-@dataclass(frozen=True)
-class Need:
+class Need(Record):
     """A file an install reads, as an absolute path in the image (:mod:`dockopt.model.paths`)."""
 
+    _fields = ("path", "kind", "ins")
+    __slots__ = _fields
     path: str
     kind: NeedKind
     ins: Instruction
+
+    def __init__(self, path: str, kind: NeedKind, ins: Instruction) -> None:
+        self._set(path, kind, ins)
 
 
 class Stop(Exception):
@@ -55,7 +62,7 @@ def shown(ins: Instruction) -> str:
     return f"`{ins.keyword_text} {ins.args}` ({line(ins)})"
 
 
-_REDIRECT_RE = re.compile(r"^([0-9]*)(&>>|&>|>>|>\||>&|<>|<&|<<<|<<-|<<|>|<)\s*(.*)$", re.S)
+_REDIRECT_RE = lazyre.compile(r"^([0-9]*)(&>>|&>|>>|>\||>&|<>|<&|<<<|<<-|<<|>|<)\s*(.*)$", re.S)
 #: Redirect targets that are not files of the project.
 SPECIAL_FILES = ("/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty")
 WRITES = (">", ">>", ">|", "&>", "&>>")

@@ -18,38 +18,56 @@ algebra of :mod:`dockopt.model.paths`, so two unknown paths may overlap.
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
 
 from ...model import paths
 from ...model.analysis import Analysis
 from ...model.context import BuildContext
+from ...records_base import Record
 from ...syntax import Instruction
 from .common import line
 
 _NOT_LITERAL = frozenset("$*?[]\\\"'`")
 
 
-@dataclass(frozen=True)
-class CodeCopy:
+class CodeCopy(Record):
+    _fields = ("ins", "sources", "dest", "target", "whole", "regions", "left", "moved")
+    __slots__ = _fields
     ins: Instruction
     sources: tuple[str, ...]
     dest: str  # as written
     target: str  # the destination, absolute
     whole: bool  # copies the whole build context
     regions: tuple[str, ...]  # where it writes: each path and everything below it
-    left: Instruction | None = None  # split in two (:mod:`.parts`): the COPY of the manifests, in its place
-    moved: Instruction | None = None  # and the COPY of the rest (``sources``), which moves
+    left: Instruction | None  # split in two (:mod:`.parts`): the COPY of the manifests, in its place
+    moved: Instruction | None  # and the COPY of the rest (``sources``), which moves
+
+    def __init__(
+        self,
+        ins: Instruction,
+        sources: tuple[str, ...],
+        dest: str,
+        target: str,
+        whole: bool,
+        regions: tuple[str, ...],
+        left: Instruction | None = None,
+        moved: Instruction | None = None,
+    ) -> None:
+        self._set(ins, sources, dest, target, whole, regions, left, moved)
 
     def writes(self, path: str) -> bool:
         """Whether this COPY may write ``path`` (or something inside it, or a directory containing it)."""
         return any(paths.may_overlap(path, r) for r in self.regions)
 
 
-@dataclass(frozen=True)
-class Area:
+class Area(Record):
     """The code COPYs being moved, in order: what the instructions they move past must not touch."""
 
+    _fields = ("copies",)
+    __slots__ = _fields
     copies: tuple[CodeCopy, ...]
+
+    def __init__(self, copies: tuple[CodeCopy, ...]) -> None:
+        self._set(copies)
 
     def touches(self, path: str) -> bool:
         return any(c.writes(path) for c in self.copies)

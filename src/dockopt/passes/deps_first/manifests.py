@@ -15,24 +15,31 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
 
 from ...model import paths, project
 from ...model.context import BuildContext
+from ...records_base import Record
 from ..base import Decline
 from .common import Need, line
 from .copies import Area, CodeCopy
 from .local_lines import local_line_problem
 from .scan import Scan
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 _GLOB_CHARS = frozenset("*?[]\\ \t\"'$")
 
 
-@dataclass(frozen=True)
-class Manifests:
+class Manifests(Record):
+    _fields = ("sources", "notes")
+    __slots__ = _fields
     sources: tuple[str, ...]  # context paths; a trailing `/` for a directory, `*` for an optional lock
     notes: tuple[str, ...]
+
+    def __init__(self, sources: tuple[str, ...], notes: tuple[str, ...]) -> None:
+        self._set(sources, notes)
 
 
 def manifests(result: Scan, origins: Mapping[str, str], context: BuildContext) -> Manifests:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterable
-from dataclasses import replace
 
 from ...model import paths
 from ...model.context import BuildContext
@@ -82,8 +81,7 @@ def part(
     move = [i for i in range(len(copy.sources)) if i not in held]
     left = style.instruction("COPY", " ".join([*keep, dest]), flags, leading=ins.leading)
     moved = style.instruction("COPY", " ".join([*(copy.sources[i] for i in move), dest]), flags)
-    return replace(
-        copy,
+    return copy.with_changes(
         sources=tuple(copy.sources[i] for i in move),
         regions=tuple(copy.regions[i] for i in move),
         left=left,

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
+from ... import lazyre
 from ...model.packages import PackageInstall
 from ...model.shell import SimpleCommand
 from .common import Need, Stop, line
@@ -11,7 +10,7 @@ from .local_lines import local_lines
 from .pip_project import pip_project
 from .site import Reads, Site
 
-_URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_URL_RE = lazyre.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _PIP_FILE_ACTIONS = frozenset({"install", "download", "wheel", "uninstall", "sync"})
 _PIP_LOCAL_OPTIONS = frozenset(
     {"-f", "--find-links", "-t", "--target", "--prefix", "--root", "--src", "-i", "--index-url", "--extra-index-url"}

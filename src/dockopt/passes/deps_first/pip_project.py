@@ -12,9 +12,9 @@ or newer (the reader uses tomllib).
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Callable
 
+from ... import lazyre
 from ...model import paths, project
 from ...model.packages import PackageInstall
 from ...model.scope import python_version
@@ -22,8 +22,8 @@ from ...model.shell import SimpleCommand
 from .common import Need, Stop, line
 from .site import PLAIN_RE, Project, Site
 
-_TARGET_RE = re.compile(r"(?P<path>[^\[\]]+?)(?:\[(?P<extras>[A-Za-z0-9._,\s-]*)\])?")
-_PIP_RE = re.compile(r"pip(?P<version>[0-9]+(?:\.[0-9]+)*)?")
+_TARGET_RE = lazyre.compile(r"(?P<path>[^\[\]]+?)(?:\[(?P<extras>[A-Za-z0-9._,\s-]*)\])?")
+_PIP_RE = lazyre.compile(r"pip(?P<version>[0-9]+(?:\.[0-9]+)*)?")
 _TOMLLIB = (3, 11)
 
 

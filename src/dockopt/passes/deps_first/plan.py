@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 
 from ...model import paths
 from ...model.analysis import Analysis
+from ...records_base import Record
 from ...style import Style
 from ...syntax import Dockerfile, Instruction, Stage
 from ..base import Context, Decline
@@ -30,13 +30,24 @@ from .tables import tables
 COPY_FLAGS_KEPT = frozenset({"chown", "chmod", "link"})
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(Record):
+    _fields = ("copies", "manifest_copies", "after", "split", "message")
+    __slots__ = _fields
     copies: tuple[CodeCopy, ...]  # the code COPYs that move, in order
     manifest_copies: tuple[tuple[tuple[str, ...], str], ...]  # (sources, destination) in place of the whole copy
     after: Instruction | None  # one-step installs: the COPYs go after this RUN
     split: Step | None  # or between the two halves of this install
     message: str
+
+    def __init__(
+        self,
+        copies: tuple[CodeCopy, ...],
+        manifest_copies: tuple[tuple[tuple[str, ...], str], ...],
+        after: Instruction | None,
+        split: Step | None,
+        message: str,
+    ) -> None:
+        self._set(copies, manifest_copies, after, split, message)
 
 
 def plan_stage(doc: Dockerfile, stage: Stage, ctx: Context, allowed: Callable[[Instruction], bool]) -> Plan | None:
@@ -109,9 +120,9 @@ def _settle(instrs: tuple[Instruction, ...], index: int, first: CodeCopy, walk: 
             if parted is None:
                 return None
             first = parted
-            walk = replace(walk, origins={**walk.origins, **left_origins(parted)})
+            walk = walk.with_changes(origins={**walk.origins, **left_origins(parted)})
             continue
-        walk = replace(walk, stay=walk.stay | {id(c.ins) for c in held})
+        walk = walk.with_changes(stay=walk.stay | {id(c.ins) for c in held})
     return None
 
 

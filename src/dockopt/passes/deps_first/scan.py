@@ -11,11 +11,11 @@ the stage.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
 from ...model import project
 from ...model.analysis import Analysis
 from ...model.runs import POSIX_SHELLS, shell_name
+from ...records_base import Record
 from ...style import Style
 from ...syntax import Instruction
 from .common import Stop, line
@@ -25,23 +25,39 @@ from .split import Split
 from .steps import Step, classify_run
 
 
-@dataclass(frozen=True)
-class Walk:
+class Walk(Record):
     """What every walk in a stage is given."""
 
+    _fields = ("model", "style", "origins", "image", "allowed", "stay")
+    __slots__ = _fields
     model: Analysis
     style: Style
     origins: Mapping[str, str]  # files earlier COPYs put in place (image path -> context path)
     image: str | None  # the stage's base image
     allowed: Callable[[Instruction], bool]  # no `# dockopt: ignore` for this rule
-    stay: frozenset[int] = frozenset()  # ids of COPYs that must not move (they hold a manifest)
+    stay: frozenset[int]  # ids of COPYs that must not move (they hold a manifest)
+
+    def __init__(
+        self,
+        model: Analysis,
+        style: Style,
+        origins: Mapping[str, str],
+        image: str | None,
+        allowed: Callable[[Instruction], bool],
+        stay: frozenset[int] = frozenset(),
+    ) -> None:
+        self._set(model, style, origins, image, allowed, stay)
 
 
-@dataclass(frozen=True)
-class Scan:
+class Scan(Record):
+    _fields = ("copies", "steps", "stop")
+    __slots__ = _fields
     copies: tuple[CodeCopy, ...]  # the code COPYs that move, in order
     steps: tuple[Step, ...]  # the installs they move past
     stop: Stop | None  # where the walk ended, if an instruction ended it
+
+    def __init__(self, copies: tuple[CodeCopy, ...], steps: tuple[Step, ...], stop: Stop | None) -> None:
+        self._set(copies, steps, stop)
 
     @property
     def split(self) -> Step | None:

@@ -3,32 +3,47 @@
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from typing import Literal
 
+from ... import lazyre
 from ...model import paths
 from ...model.analysis import Analysis
 from ...model.context import BuildContext
+from ...records_base import Record
 from ...syntax import Instruction
 from .common import Need, Stop, line
 from .copies import Area
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Literal
+
 #: Paths and names dockopt writes into a command without quoting.
-PLAIN_RE = re.compile(r"[A-Za-z0-9_./+-]+")
+PLAIN_RE = lazyre.compile(r"[A-Za-z0-9_./+-]+")
 
 
-@dataclass(frozen=True)
-class Site:
+class Site(Record):
     """Where a command runs, and what the classifiers may ask about it."""
 
+    _fields = ("ins", "cwd", "area", "model", "origins", "image")
+    __slots__ = _fields
     ins: Instruction
     cwd: str
     area: Area
     model: Analysis
     origins: Mapping[str, str]  # image path -> context path of files earlier COPYs put in place
     image: str | None  # the stage's base image, ARGs expanded
+
+    def __init__(
+        self,
+        ins: Instruction,
+        cwd: str,
+        area: Area,
+        model: Analysis,
+        origins: Mapping[str, str],
+        image: str | None,
+    ) -> None:
+        self._set(ins, cwd, area, model, origins, image)
 
     @property
     def context(self) -> BuildContext:
@@ -44,11 +59,10 @@ class Site:
         return rel or self.origins.get(path)
 
     def at(self, cwd: str) -> Site:
-        return replace(self, cwd=cwd)
+        return self.with_changes(cwd=cwd)
 
 
-@dataclass(frozen=True)
-class Project:
+class Project(Record):
     """A call that installs the project itself, and how its dependencies-only first step is made.
 
     ``option``: the option that leaves the project out (``word``).
@@ -57,23 +71,47 @@ class Project:
     ``filter``: ``word`` is the requirements file whose local lines the first step drops.
     """
 
+    _fields = ("how", "word", "editable", "python", "pyproject", "extras")
+    __slots__ = _fields
     how: Literal["option", "reader", "filter"]
     word: str
-    editable: bool = False
-    python: str = ""
-    pyproject: str = ""
-    extras: tuple[str, ...] = ()
+    editable: bool
+    python: str
+    pyproject: str
+    extras: tuple[str, ...]
+
+    def __init__(
+        self,
+        how: Literal["option", "reader", "filter"],
+        word: str,
+        editable: bool = False,
+        python: str = "",
+        pyproject: str = "",
+        extras: tuple[str, ...] = (),
+    ) -> None:
+        self._set(how, word, editable, python, pyproject, extras)
 
 
-@dataclass(frozen=True)
-class Reads:
+class Reads(Record):
     """What one call reads and writes."""
 
-    install: bool = False  # installs dependencies from files
-    needs: tuple[Need, ...] = ()
-    outputs: tuple[str, ...] = ()  # files it writes (an export), absolute
-    projects: tuple[tuple[str, str], ...] = ()  # (tool, manifest path) whose contents are checked
-    project: Project | None = None
+    _fields = ("install", "needs", "outputs", "projects", "project")
+    __slots__ = _fields
+    install: bool  # installs dependencies from files
+    needs: tuple[Need, ...]
+    outputs: tuple[str, ...]  # files it writes (an export), absolute
+    projects: tuple[tuple[str, str], ...]  # (tool, manifest path) whose contents are checked
+    project: Project | None
+
+    def __init__(
+        self,
+        install: bool = False,
+        needs: tuple[Need, ...] = (),
+        outputs: tuple[str, ...] = (),
+        projects: tuple[tuple[str, str], ...] = (),
+        project: Project | None = None,
+    ) -> None:
+        self._set(install, needs, outputs, projects, project)
 
 
 def check_paths(ins: Instruction, name: str, written: tuple[str, ...] | list[str], area: Area) -> None:

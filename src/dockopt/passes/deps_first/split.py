@@ -14,10 +14,9 @@ the tool installs and configuration of the first step are already done. Cleanups
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ...model import project
 from ...model.shell import CommandList, SimpleCommand, word_spans
+from ...records_base import Record
 from ...style import Style
 from ...syntax import Instruction
 from .common import Stop, line, quoted
@@ -27,12 +26,16 @@ _JOINERS = frozenset({"&&", ";", "\n"})
 Edit = tuple[int, int, str]
 
 
-@dataclass(frozen=True)
-class Split:
+class Split(Record):
+    _fields = ("first", "second", "project", "reads")
+    __slots__ = _fields
     first: Instruction  # before the code COPY: the dependencies only
     second: Instruction  # after it: the project
     project: Project
     reads: str  # the file only the first step reads specially (absolute; "" for an option)
+
+    def __init__(self, first: Instruction, second: Instruction, project: Project, reads: str) -> None:
+        self._set(first, second, project, reads)
 
 
 def split(x: Instruction, cl: CommandList, index: int, proj: Project, reads: str, style: Style) -> Split:

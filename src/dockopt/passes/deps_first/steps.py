@@ -11,11 +11,10 @@ Anything else may use the code, and the code COPY stops there.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, replace
-
+from ... import lazyre
 from ...model import project, runs
 from ...model.shell import CommandList, SimpleCommand
+from ...records_base import Record
 from ...style import Style
 from ...syntax import Instruction
 from .common import SPECIAL_FILES, WRITES, Need, Stop, line, redirects
@@ -24,21 +23,34 @@ from .site import Project, Reads, Site, check_paths
 from .split import Split, split
 from .tables import tables
 
-_PYTHON_RE = re.compile(r"python[0-9]*(?:\.[0-9]+)*")
+_PYTHON_RE = lazyre.compile(r"python[0-9]*(?:\.[0-9]+)*")
 _STDIN_RUNNERS = frozenset({"sh", "bash", "dash", "ash"})
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(Record):
     """A RUN the code COPY moves past: what it reads and writes, and its two halves if it installs the project."""
 
+    _fields = ("ins", "install", "needs", "produces", "projects", "file_vars", "split")
+    __slots__ = _fields
     ins: Instruction
     install: bool
-    needs: tuple[Need, ...] = ()
-    produces: tuple[str, ...] = ()
-    projects: tuple[tuple[str, str], ...] = ()
-    file_vars: tuple[tuple[str, Instruction], ...] = ()
-    split: Split | None = None
+    needs: tuple[Need, ...]
+    produces: tuple[str, ...]
+    projects: tuple[tuple[str, str], ...]
+    file_vars: tuple[tuple[str, Instruction], ...]
+    split: Split | None
+
+    def __init__(
+        self,
+        ins: Instruction,
+        install: bool,
+        needs: tuple[Need, ...] = (),
+        produces: tuple[str, ...] = (),
+        projects: tuple[tuple[str, str], ...] = (),
+        file_vars: tuple[tuple[str, Instruction], ...] = (),
+        split: Split | None = None,
+    ) -> None:
+        self._set(ins, install, needs, produces, projects, file_vars, split)
 
 
 def mentions_install(ins: Instruction) -> bool:
@@ -84,7 +96,7 @@ def classify_run(x: Instruction, site: Site, style: Style) -> Step:
         if call is not None:
             found = classify_call(call, cmd, here)
             # A file an earlier command of the RUN wrote (`poetry export > r.txt && pip install -r r.txt`) is not copied.
-            found = replace(found, needs=tuple(n for n in found.needs if n.path not in produced))
+            found = found.with_changes(needs=tuple(n for n in found.needs if n.path not in produced))
         elif i == piped:
             found = Reads()
         else:

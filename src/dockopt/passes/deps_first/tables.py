@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
 from ...datafiles import load_table
+from ...records_base import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
-@dataclass(frozen=True)
-class ProjectTool:
+class ProjectTool(Record):
     """How a project-based installer (poetry, uv, pipenv) reads its project."""
 
+    _fields = ("name", "manifest", "lock", "lock_required_with", "extras", "deps_only", "project_done_with")
+    __slots__ = _fields
     name: str
     manifest: str
     lock: str
@@ -21,15 +25,39 @@ class ProjectTool:
     deps_only: str
     project_done_with: frozenset[str]
 
+    def __init__(
+        self,
+        name: str,
+        manifest: str,
+        lock: str,
+        lock_required_with: frozenset[str],
+        extras: tuple[str, ...],
+        deps_only: str,
+        project_done_with: frozenset[str],
+    ) -> None:
+        self._set(name, manifest, lock, lock_required_with, extras, deps_only, project_done_with)
 
-@dataclass(frozen=True)
-class Tables:
+
+class Tables(Record):
+    _fields = ("projects", "file_variables", "harmless", "path_args", "path_args_after_first", "installers")
+    __slots__ = _fields
     projects: dict[str, ProjectTool]
     file_variables: frozenset[str]
     harmless: frozenset[str]
     path_args: frozenset[str]
     path_args_after_first: frozenset[str]
     installers: tuple[str, ...]  # URL prefixes of the official tool installers
+
+    def __init__(
+        self,
+        projects: dict[str, ProjectTool],
+        file_variables: frozenset[str],
+        harmless: frozenset[str],
+        path_args: frozenset[str],
+        path_args_after_first: frozenset[str],
+        installers: tuple[str, ...],
+    ) -> None:
+        self._set(projects, file_variables, harmless, path_args, path_args_after_first, installers)
 
 
 @cache

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
 from ...model import project
 from ...model.packages import PackageInstall
@@ -33,7 +32,7 @@ def _uv(call: PackageInstall, cmd: SimpleCommand, site: Site, shown: str) -> Rea
                 install=True,
             )
         reads = _project_files("uv", call, site, shown, export=True)
-        return replace(reads, outputs=_export_outputs(call, cmd, ("-o", "--output-file"), site))
+        return reads.with_changes(outputs=_export_outputs(call, cmd, ("-o", "--output-file"), site))
     if call.action == "venv":
         if not call.arguments:
             raise Stop(x, f"`{shown}` ({line(x)}) creates .venv where the code goes")
@@ -53,7 +52,7 @@ def _poetry(call: PackageInstall, cmd: SimpleCommand, site: Site, shown: str) ->
         return _project_files("poetry", call, site, shown)
     if call.action == "export":
         reads = _project_files("poetry", call, site, shown, export=True)
-        return replace(reads, outputs=_export_outputs(call, cmd, ("-o", "--output"), site))
+        return reads.with_changes(outputs=_export_outputs(call, cmd, ("-o", "--output"), site))
     if (call.action == "config" and not call.has_option("--local")) or call.action == "self":
         return Reads()
     raise Stop(
@@ -73,7 +72,7 @@ def _pipenv(call: PackageInstall, cmd: SimpleCommand, site: Site, shown: str) ->
         return _project_files("pipenv", call, site, shown, export=call.action == "sync")
     if call.action == "requirements":
         reads = _project_files("pipenv", call, site, shown, export=True)
-        return replace(reads, outputs=_export_outputs(call, cmd, (), site))
+        return reads.with_changes(outputs=_export_outputs(call, cmd, (), site))
     raise Stop(x, f"`{shown}` ({line(x)}) is a pipenv command dockopt does not analyse", install=True)
 
 
@@ -114,7 +113,7 @@ def _project_files(name: str, call: PackageInstall, site: Site, shown: str, *, e
         return reads  # package-mode = false: poetry never installs the project itself
     if name == "uv" and project.uv_virtual_project(data):
         return reads  # no [build-system]: uv treats the project as virtual and never installs it
-    return replace(reads, project=Project("option", tool.deps_only))
+    return reads.with_changes(project=Project("option", tool.deps_only))
 
 
 def _export_outputs(call: PackageInstall, cmd: SimpleCommand, options: tuple[str, ...], site: Site) -> tuple[str, ...]:

@@ -21,12 +21,11 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Sequence, Set
-from dataclasses import dataclass
-from typing import Literal
 
 from ...model import apt, debian
 from ...model.distributions import RuntimeNeed, runtime_needs, stage_distributions, unmet
 from ...model.packages import PackageInstall, normalize_package_name
+from ...records_base import Record
 from ...style import Style
 from ...syntax import Dockerfile, Instruction, Trivia
 from ..base import Decline
@@ -34,17 +33,25 @@ from .classify import Run
 from .job import Job
 from .placement import Placement
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Literal
+
 _UPGRADE_ACTIONS = frozenset({"upgrade", "dist-upgrade", "full-upgrade"})
 _REMOVE_ACTIONS = frozenset({"remove", "purge", "autoremove"})
 
 
-@dataclass(frozen=True)
-class AptSplit:
+class AptSplit(Record):
     """Which packages of one apt install go to which stage."""
 
+    _fields = ("builder", "runtime", "libraries")
+    __slots__ = _fields
     builder: tuple[str, ...]
     runtime: tuple[str, ...]
-    libraries: tuple[str, ...] = ()  # runtime packages standing in for -dev ones
+    libraries: tuple[str, ...]  # runtime packages standing in for -dev ones
+
+    def __init__(self, builder: tuple[str, ...], runtime: tuple[str, ...], libraries: tuple[str, ...] = ()) -> None:
+        self._set(builder, runtime, libraries)
 
 
 def split_apt_packages(

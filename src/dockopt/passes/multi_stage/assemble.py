@@ -11,29 +11,37 @@ file keeps its shape.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from ...model import apt, paths
+from ...records_base import Record
 from ...syntax import Dockerfile, Instruction, Trivia
 from .. import path_env
 from ..base import Decline, suppressed_text
 from .apt_plan import AptPlan, ensure_lists, runtime_apt_run
-from .facts import Facts, Layout
+from .facts import Facts
 from .job import USER_BASE, Job
 from .placement import Placement
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .facts import Layout
 
 #: uv, installed with pip in the builder, where a runtime stage that runs `uv run` gets it from.
 UV_BIN = "/usr/local/bin/uv"
 
 
-@dataclass(frozen=True)
-class Where:
+class Where(Record):
     """Where the packages live, and what the runtime stage needs besides them."""
 
+    _fields = ("layout", "venv_dir", "copy_uv", "off_path")
+    __slots__ = _fields
     layout: Layout
     venv_dir: str  # dockopt's virtualenv, or (layout "project") the one the installs make
     copy_uv: bool  # the runtime stage runs `uv`: copy its binary from the builder
-    off_path: bool = False  # layout "project": the original image doesn't put it on PATH (path-env must not either)
+    off_path: bool  # layout "project": the original image doesn't put it on PATH (path-env must not either)
+
+    def __init__(self, layout: Layout, venv_dir: str, copy_uv: bool, off_path: bool = False) -> None:
+        self._set(layout, venv_dir, copy_uv, off_path)
 
     @property
     def env_dir(self) -> str:

@@ -10,19 +10,22 @@ why an install in it cannot be moved.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from typing import Literal
 
+from ... import lazyre
 from ...model import project
 from ...model.packages import PackageInstall, package_call
 from ...model.runs import Script, script
 from ...model.shell import SimpleCommand
+from ...records_base import Record
 from ...syntax import Instruction
 
-CommandKind = Literal["py-install", "tool", "py-helper", "system", "venv", "neutral", "other"]
-RunKind = Literal["install", "tool", "helper", "system", "generic"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Literal
+    CommandKind = Literal["py-install", "tool", "py-helper", "system", "venv", "neutral", "other"]
+    RunKind = Literal["install", "tool", "helper", "system", "generic"]
+
 
 _NEUTRAL = frozenset(
     {"cd", "true", ":", "set", "export", "echo", "printf", "rm", "mkdir", "touch", "ls", "cat", "which"}
@@ -32,27 +35,43 @@ SETUP_ONLY = frozenset(
     {"useradd", "groupadd", "adduser", "addgroup", "usermod", "groupmod", "chown", "chmod", "mkdir", "ln", "touch", "true"}
 )
 PY_TOOL_COMMANDS = frozenset({"poetry", "pipenv", "uv", "uvx"})
-_PIP_RE = re.compile(r"pip[0-9]*(?:\.[0-9]+)*")
-PYTHON_RE = re.compile(r"python([0-9]*(?:\.[0-9]+)?)")
+_PIP_RE = lazyre.compile(r"pip[0-9]*(?:\.[0-9]+)*")
+PYTHON_RE = lazyre.compile(r"python([0-9]*(?:\.[0-9]+)?)")
 _PIP_TOOL_NEUTRAL = frozenset({"pip", "setuptools", "wheel"})
-_HEREDOC_INSTALL_RE = re.compile(r"\b(?:pip[0-9.]*|poetry|pipenv|uv)\s+(?:install|sync|add)\b|-m\s+pip\s+install\b")
+_HEREDOC_INSTALL_RE = lazyre.compile(r"\b(?:pip[0-9.]*|poetry|pipenv|uv)\s+(?:install|sync|add)\b|-m\s+pip\s+install\b")
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(Record):
+    _fields = ("cmd", "kind", "pc")
+    __slots__ = _fields
     cmd: SimpleCommand
     kind: CommandKind
-    pc: PackageInstall | None = None
+    pc: PackageInstall | None
+
+    def __init__(self, cmd: SimpleCommand, kind: CommandKind, pc: PackageInstall | None = None) -> None:
+        self._set(cmd, kind, pc)
 
 
-@dataclass(frozen=True)
-class Run:
+class Run(Record):
+    _fields = ("index", "ins", "script", "items", "kind", "problem")
+    __slots__ = _fields
     index: int
     ins: Instruction
     script: Script
     items: tuple[Command, ...]
     kind: RunKind
-    problem: str | None = None  # why an install here can't be moved
+    problem: str | None  # why an install here can't be moved
+
+    def __init__(
+        self,
+        index: int,
+        ins: Instruction,
+        script: Script,
+        items: tuple[Command, ...],
+        kind: RunKind,
+        problem: str | None = None,
+    ) -> None:
+        self._set(index, ins, script, items, kind, problem)
 
     @property
     def names(self) -> frozenset[str]:
@@ -176,8 +195,8 @@ def classify_runs(body: Sequence[Instruction]) -> dict[int, Run]:
         # it belongs with the tool, outside the virtualenv.
         installs = run.calls("py-install")
         if installs and all(c.pc is not None and is_pip_upgrade(c.pc) for c in installs):
-            items = tuple(replace(c, kind="tool") if c.kind == "py-install" else c for c in run.items)
-            runs[i] = replace(run, kind="tool", items=items)
+            items = tuple(c.with_changes(kind="tool") if c.kind == "py-install" else c for c in run.items)
+            runs[i] = run.with_changes(kind="tool", items=items)
     return runs
 
 

@@ -13,51 +13,103 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass, field
-from typing import Literal
 
+from ... import lazyre
 from ...model import project
 from ...model.environment import Environment, install_environment
 from ...model.packages import PackageInstall
 from ...model.shell import SimpleCommand
+from ...records_base import Mutable
 from ...syntax import Instruction
 from ..base import Decline
 from .classify import Run
 from .job import USER_BASE, VENV_DIR, Job
 
-_VERSIONED_RE = re.compile(r"(?:pip|python)([0-9]+\.[0-9]+)")
-_ASSIGNMENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=\S*")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Literal
+    #: venv: dockopt's virtualenv; user: pip --user into /root/.local; project: the virtualenv the installs make
+    #: themselves (uv sync, poetry/pipenv in-project), kept at its path
+    Layout = Literal["venv", "user", "project"]
+
+_VERSIONED_RE = lazyre.compile(r"(?:pip|python)([0-9]+\.[0-9]+)")
+_ASSIGNMENT_RE = lazyre.compile(r"[A-Za-z_][A-Za-z0-9_]*=\S*")
 _ROOT_USERS = frozenset({"root", "0", "root:root", "0:0", "root:0", "0:root"})
 
 #: (RUN index, start, end, replacement) in the RUN's argument text.
 Edit = tuple[int, int, int, str]
 
 
-@dataclass
-class Facts:
+class Facts(Mutable):
     """What the installs read and need (collected once, then only read)."""
 
-    manifests: set[str] = field(default_factory=set)  # basenames a manifest COPY may carry
-    required: set[str] = field(default_factory=set)  # basenames the installs can't do without
-    generated: set[str] = field(default_factory=set)  # written by a helper (poetry export -o X)
-    manifest_dirs: set[str] = field(default_factory=set)  # first path components of requirement paths
-    needs_tree: bool = False  # an install reads the whole source tree
-    closure_unknown: bool = False  # a requirements file couldn't be read: it may include any file copied before
-    editable_project: bool = False  # the project is installed in editable mode (a link to its source)
-    uv_project: bool = False  # uv sync/add: needs UV_PROJECT_ENVIRONMENT
-    user_flags: list[bool] = field(default_factory=list)
-    system_tools: bool = False  # a build tool installed with /usr/local/bin/pip in the install RUN
-    pip_only: bool = True
-    uses_cd: bool = False
-    interpreters: set[str] = field(default_factory=set)
-    edits: list[Edit] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    _fields = (
+        "manifests", "required", "generated", "manifest_dirs", "needs_tree", "closure_unknown", "editable_project",
+        "uv_project", "user_flags", "system_tools", "pip_only", "uses_cd", "interpreters", "edits", "notes", "envs",
+        "tool_edits", "tool_notes",
+    )
+    __slots__ = _fields
+    manifests: set[str]  # basenames a manifest COPY may carry
+    required: set[str]  # basenames the installs can't do without
+    generated: set[str]  # written by a helper (poetry export -o X)
+    manifest_dirs: set[str]  # first path components of requirement paths
+    needs_tree: bool  # an install reads the whole source tree
+    closure_unknown: bool  # a requirements file couldn't be read: it may include any file copied before
+    editable_project: bool  # the project is installed in editable mode (a link to its source)
+    uv_project: bool  # uv sync/add: needs UV_PROJECT_ENVIRONMENT
+    user_flags: list[bool]
+    system_tools: bool  # a build tool installed with /usr/local/bin/pip in the install RUN
+    pip_only: bool
+    uses_cd: bool
+    interpreters: set[str]
+    edits: list[Edit]
+    notes: list[str]
     #: where each dependency install puts the packages (the model's answer), in order
-    envs: list[tuple[Instruction, Environment]] = field(default_factory=list)
+    envs: list[tuple[Instruction, Environment]]
     #: `/usr/local/bin/` before the pip that installs a build tool in the install RUN: needed only when
     #: the builder activates a virtualenv of dockopt's (see venv.kept_environment)
-    tool_edits: list[Edit] = field(default_factory=list)
-    tool_notes: list[str] = field(default_factory=list)
+    tool_edits: list[Edit]
+    tool_notes: list[str]
+
+    def __init__(
+        self,
+        manifests: set[str] | None = None,
+        required: set[str] | None = None,
+        generated: set[str] | None = None,
+        manifest_dirs: set[str] | None = None,
+        needs_tree: bool = False,
+        closure_unknown: bool = False,
+        editable_project: bool = False,
+        uv_project: bool = False,
+        user_flags: list[bool] | None = None,
+        system_tools: bool = False,
+        pip_only: bool = True,
+        uses_cd: bool = False,
+        interpreters: set[str] | None = None,
+        edits: list[Edit] | None = None,
+        notes: list[str] | None = None,
+        envs: list[tuple[Instruction, Environment]] | None = None,
+        tool_edits: list[Edit] | None = None,
+        tool_notes: list[str] | None = None,
+    ) -> None:
+        self.manifests = manifests if manifests is not None else set()
+        self.required = required if required is not None else set()
+        self.generated = generated if generated is not None else set()
+        self.manifest_dirs = manifest_dirs if manifest_dirs is not None else set()
+        self.needs_tree = needs_tree
+        self.closure_unknown = closure_unknown
+        self.editable_project = editable_project
+        self.uv_project = uv_project
+        self.user_flags = user_flags if user_flags is not None else []
+        self.system_tools = system_tools
+        self.pip_only = pip_only
+        self.uses_cd = uses_cd
+        self.interpreters = interpreters if interpreters is not None else set()
+        self.edits = edits if edits is not None else []
+        self.notes = notes if notes is not None else []
+        self.envs = envs if envs is not None else []
+        self.tool_edits = tool_edits if tool_edits is not None else []
+        self.tool_notes = tool_notes if tool_notes is not None else []
 
 
 def install_facts(job: Job) -> Facts:
@@ -258,10 +310,6 @@ def _helper_call(cmd: SimpleCommand, pc: PackageInstall | None, facts: Facts) ->
 
 
 # -- where the packages go ----------------------------------------------------------------------------
-
-#: venv: dockopt's virtualenv; user: pip --user into /root/.local; project: the virtualenv the installs make
-#: themselves (uv sync, poetry/pipenv in-project), kept at its path
-Layout = Literal["venv", "user", "project"]
 
 
 def choose_layout(job: Job, facts: Facts) -> tuple[Layout, list[Edit], list[str]]:

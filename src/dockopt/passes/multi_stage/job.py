@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 
 from ...model.analysis import Analysis
+from ...records_base import Record
 from ...style import Style
 from ...syntax import Dockerfile, Instruction, Stage
 from ..base import Context
@@ -16,14 +16,17 @@ VENV_DIR = "/opt/venv"
 USER_BASE = "/root/.local"
 
 
-@dataclass(frozen=True)
-class Job:
+class Job(Record):
     """The inputs of one split; phases take it and return values (nothing here changes)."""
 
+    _fields = ("doc", "stage", "ctx", "model")
     doc: Dockerfile
     stage: Stage
     ctx: Context
     model: Analysis
+
+    def __init__(self, doc: Dockerfile, stage: Stage, ctx: Context, model: Analysis) -> None:
+        self._set(doc, stage, ctx, model)
 
     @property
     def body(self) -> tuple[Instruction, ...]:

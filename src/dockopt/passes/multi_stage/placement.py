@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import fnmatch
 import posixpath
-import re
-from typing import Literal
 
+from ... import lazyre
 from ...model import paths
 from ...syntax import Instruction
 from ..base import Decline
@@ -26,8 +25,12 @@ from .classify import Run
 from .facts import Facts, basename
 from .job import Job
 
-Place = Literal["builder", "runtime", "both", "apt"]
-Placement = dict[int, Place]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Literal
+    Place = Literal["builder", "runtime", "both", "apt"]
+
+Placement = dict[int, "Place"]
 
 
 def is_whole_context(src: str) -> bool:
@@ -179,7 +182,7 @@ def _place_copy(
 
 
 #: Names a requirements file includes with -r/-c: requirements-*.txt, constraints.txt, a requirements/ folder.
-_REQUIREMENTS_NAME_RE = re.compile(r"(?i)requirement|constraint|\.(?:txt|in)$")
+_REQUIREMENTS_NAME_RE = lazyre.compile(r"(?i)requirement|constraint|\.(?:txt|in)$")
 
 
 def _may_be_requirements(src: str) -> bool:

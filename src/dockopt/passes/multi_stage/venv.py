@@ -21,9 +21,9 @@ COPY destinations, or the entries a whole-context COPY puts in place is used.
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
 
 from ...model import paths
+from ...records_base import Record
 from ..base import Decline
 from .facts import Facts
 from .job import VENV_DIR, Job
@@ -31,14 +31,18 @@ from .job import VENV_DIR, Job
 CANDIDATES = (VENV_DIR, "/venv", "/opt/python-venv", "/usr/local/venv")
 
 
-@dataclass(frozen=True)
-class Kept:
+class Kept(Record):
     """The virtualenv the installs make themselves, which stays at its path."""
 
+    _fields = ("path", "tool", "how", "on_path")
+    __slots__ = _fields
     path: str
     tool: str  # uv, poetry, pipenv
     how: str  # what put it there (uv's default, UV_PROJECT_ENVIRONMENT=..., poetry's virtualenvs.in-project ...)
     on_path: bool | None  # the original image's PATH names its bin (None: PATH can't be read)
+
+    def __init__(self, path: str, tool: str, how: str, on_path: bool | None) -> None:
+        self._set(path, tool, how, on_path)
 
 
 def kept_environment(job: Job, facts: Facts) -> Kept | None:
