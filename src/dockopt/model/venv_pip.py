@@ -25,12 +25,11 @@ setuptools, which code importing ``pkg_resources`` may need at run time.
 
 from __future__ import annotations
 
-import re
-from typing import TYPE_CHECKING
-
+from .. import lazyre
 from ..syntax import Instruction, Stage
 from .scope import python_version
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .analysis import Analysis, VenvCopy
 
@@ -45,12 +44,12 @@ PLAIN_COMMANDS = frozenset(
         "unzip", "update-ca-certificates", "useradd", "wget", "yum",
     }
 )  # fmt: skip
-_PYTHON_RE = re.compile(r"python[0-9.]*")
-_BARE_PIP_RE = re.compile(r"pip(3(\.\d+)?)?")
+_PYTHON_RE = lazyre.compile(r"python[0-9.]*")
+_BARE_PIP_RE = lazyre.compile(r"pip(3(\.\d+)?)?")
 #: Modules a ``python -c`` may import and still run no pip.
 _PLAIN_MODULES = frozenset({"tomllib", "json", "sys", "re"})
 _PIP_OPTIONS_REFUSED = frozenset({"--python", "--user", "--prefix", "--root", "--isolated"})
-_PIP_PACKAGE_RE = re.compile(r"(?i)pip([<>=!~\[;].*)?")
+_PIP_PACKAGE_RE = lazyre.compile(r"(?i)pip([<>=!~\[;].*)?")
 
 
 def why_pip_stays(model: Analysis, found: VenvCopy) -> tuple[Instruction, str] | None:
