@@ -8,6 +8,10 @@ same rewrite without the ``PIP_PYTHON`` line: it still builds, but pip installs
 into the base's own site-packages, so the runtime stage gets an empty virtualenv
 and the console script is missing, which the same checks must see.
 
+The common shape ``pip install --upgrade pip && pip install -r ...`` (cli-click's
+context): the newest pip goes into the virtualenv and is removed at the end; the
+control without the removal shows an image with pip.
+
 Images are tagged uniquely and removed; the source gets a fresh uuid file per
 run, so no build cache can answer for a check.
 """
@@ -65,3 +69,43 @@ def test_a_virtualenv_made_without_pip_gets_the_install_and_no_pip(engine: Engin
     assert control != text
     out = _build_and_check(engine, control, ctx)
     assert "script False" in out, out
+
+
+UPGRADES_PIP = """\
+FROM python:3.12
+WORKDIR /cli
+COPY requirements.txt .
+RUN pip install --upgrade pip && pip install -r requirements.txt
+COPY cli.py .
+ENTRYPOINT ["python", "/cli/cli.py"]
+"""
+CLICK_CHECK = (
+    "import importlib.util, click; "
+    "print('pip', importlib.util.find_spec('pip') is not None); print('click', click.__file__)"
+)
+
+
+def test_a_pip_upgraded_into_the_virtualenv_is_removed_at_the_end(engine: Engine, tmp_path: Path) -> None:
+    """The common shape ``pip install --upgrade pip && pip install -r ...``: the newest pip goes into the
+    virtualenv and installs there; it is removed at the end. Control: without that removal the image has pip."""
+    app = next(a for a in load_apps(FIXTURES / "apps") if a.name == "cli-click")
+    ctx = tmp_path / "ctx"
+    shutil.copytree(app.dir, ctx)
+    (ctx / "cli.py").write_text((ctx / "cli.py").read_text() + f"\n# {uuid.uuid4().hex}\n")
+    text = dockopt.rewrite(UPGRADES_PIP, context_dir=ctx).text
+    assert "--without-pip" in text and "ENV PIP_PYTHON=/opt/venv/bin/python" in text
+    removal = "RUN /opt/venv/bin/python -m pip uninstall --yes pip wheel\n"
+    assert removal in text
+
+    def check(dockerfile: str) -> str:
+        tag = f"dockopt-leanvenv/upgrade:{uuid.uuid4().hex[:10]}"
+        try:
+            engine.build(dockerfile, ctx, tag)
+            return engine.run(tag, ["-c", CLICK_CHECK], entrypoint="python").stdout
+        finally:
+            engine.remove_image(tag)
+
+    out = check(text)
+    assert "pip False" in out and "click /opt/venv/lib/python3.12/site-packages/click/" in out, out
+    out = check(text.replace(removal, ""))  # negative control
+    assert "pip True" in out, out

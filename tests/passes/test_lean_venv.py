@@ -58,8 +58,12 @@ def _lean(image: str = "python:3.12", install: str = "pip install -r requirement
     result = dockopt.rewrite(text, select=[RULE.name])
     assert len(result.changes) == 1, result.changes
     out = result.text
+    if "--without-pip" in out and "uninstall" in out:
+        assert "PIP_PYTHON=/opt/venv/bin/python" in out
+        assert out.split("\n\nFROM", 1)[0].rstrip().endswith("RUN /opt/venv/bin/python -m pip uninstall --yes pip wheel")
+        return "without-pip, pip removed"
     if "--without-pip" in out:
-        assert "PIP_PYTHON=/opt/venv/bin/python" in out and "uninstall" not in out
+        assert "PIP_PYTHON=/opt/venv/bin/python" in out
         return "without-pip"
     assert "RUN /opt/venv/bin/python -m pip uninstall --yes pip wheel" in out and "PIP_PYTHON" not in out
     return "uninstall"
@@ -70,6 +74,10 @@ def test_made_without_pip_when_only_the_base_pip_installs() -> None:
     assert _lean(install="pip3 install -r requirements.txt && pip check && rm -rf /tmp/x") == "without-pip"
     assert _lean(install="apt-get update && apt-get install -y gcc && pip install -r requirements.txt") == "without-pip"
     assert _lean(image="python:3.13-slim") == "without-pip"
+    # the most common real-world shape: the base's pip installs the newest pip into it, which then installs
+    upgrade = "pip install --upgrade pip && pip install -r requirements.txt"
+    assert _lean(install=upgrade) == "without-pip, pip removed"
+    assert _lean(install="pip3 install -U pip setuptools wheel && pip3 install -r requirements.txt") == "without-pip, pip removed"
     reader = """python -c "import tomllib; print(*tomllib.load(open('p.toml', 'rb'))['x'])" > r.txt && pip install -r r.txt"""
     assert _lean(install=reader) == "without-pip"  # dockopt's own pyproject reader (DO001)
 
@@ -80,7 +88,6 @@ def test_pip_is_kept_until_the_end_where_something_may_need_it_inside_the_virtua
     assert _lean(image="ghcr.io/acme/python:3.12") == "uninstall"  # not the official image
     assert _lean(install="python -m pip install -r requirements.txt") == "uninstall"
     assert _lean(install="/opt/venv/bin/pip install -r requirements.txt") == "uninstall"
-    assert _lean(install="pip install --upgrade pip && pip install -r requirements.txt") == "uninstall"
     assert _lean(install="pip install -r requirements.txt && python -m spacy download en_core_web_sm") == "uninstall"
     assert _lean(install="poetry install") == "uninstall"
     assert _lean(install="""python -c "import subprocess; subprocess.run(['pip', 'list'])" """) == "uninstall"

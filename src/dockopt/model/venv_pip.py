@@ -7,9 +7,11 @@ pip that a lean runtime (DO011) removes again. ``python -m venv
 the virtualenv when ``PIP_PYTHON=DIR/bin/python`` is set (pip 22.3 and newer
 re-run themselves under that interpreter, console scripts included).
 
-That holds only where every later use of pip in the stage is the base's pip
-found on PATH: a bare ``pip``/``pip3``/``pip3.12`` (the virtualenv, listed
-first on PATH, no longer has one). It fails for ``python -m pip`` (``python``
+That holds only where every later use of pip in the stage is a pip found on
+PATH: a bare ``pip``/``pip3``/``pip3.12`` (the base's, as the virtualenv
+listed first on PATH has none, or the one ``pip install --upgrade pip``
+puts into it, which :func:`pip_installed_into` finds so pip is still removed
+at the end). It fails for ``python -m pip`` (``python``
 is the virtualenv's, which has no pip module), for the virtualenv's own
 ``bin/pip``, and for any program that runs pip inside the environment it is
 given: poetry, pipenv, ``python -m spacy download``, a build script. What a
@@ -90,6 +92,24 @@ def why_pip_stays(model: Analysis, found: VenvCopy) -> tuple[Instruction, str] |
     return None
 
 
+def pip_installed_into(model: Analysis, found: VenvCopy) -> Instruction | None:
+    """The first RUN after the virtualenv is made that installs pip into it (``pip install --upgrade pip``).
+
+    Made without pip, the virtualenv gets pip from that install (the base's
+    pip, pointed at it by ``PIP_PYTHON``, installs the newest pip into it, and
+    PATH finds that one from then on), so pip is still removed at the end.
+    """
+    after = False
+    for ins in found.source.instructions:
+        if ins is found.created:
+            after = True
+        elif after and ins.keyword == "RUN":
+            for _cmd, call in model.script(ins).calls:
+                if call.manager == "pip" and call.is_install and any(_PIP_PACKAGE_RE.fullmatch(p) for p in call.packages):
+                    return ins
+    return None
+
+
 def _official(reference: str) -> bool:
     """Docker's own ``python`` image (``python``, ``library/python``, ``docker.io/library/python``)."""
     name = reference.split("@", 1)[0]
@@ -162,8 +182,6 @@ def _run_problem(model: Analysis, ins: Instruction) -> str | None:
             refused = sorted(set(call.options) & _PIP_OPTIONS_REFUSED)
             if refused:
                 return f"{where} runs pip with {refused[0]}"
-            if call.is_install and any(_PIP_PACKAGE_RE.fullmatch(p) for p in call.packages):
-                return f"{where} installs pip into the virtualenv"
             continue
         if call is not None and call.manager not in ("apt", "apk", "yum", "dnf"):
             return f"{where} runs {call.tool}, which may run pip inside the virtualenv"

@@ -23,10 +23,10 @@ from __future__ import annotations
 from ..model.analysis import VenvCopy
 from ..model.runs import script
 from ..model.shell import word_spans
-from ..model.venv_pip import why_pip_stays
+from ..model.venv_pip import pip_installed_into, why_pip_stays
 from ..style import Style
 from ..syntax import Dockerfile, Instruction, Stage
-from .base import Context, Rule
+from .base import Context, Rule, run_at
 
 _UNINSTALL = "-m pip uninstall --yes pip wheel"
 
@@ -53,19 +53,27 @@ def apply(doc: Dockerfile, ctx: Context) -> Dockerfile:
             continue
         done.add(source.index)
         where = ins if ins.line is not None else source.from_instruction  # a COPY another rule wrote has no line
+        last = source.instructions[-1] if source.instructions else source.from_instruction
         if found.tool == "venv" and why_pip_stays(model, found) is None:
             made = _without_pip(found)
             if made is not None:
-                env = Style.detect(doc).instruction("ENV", f"PIP_PYTHON={venv}/bin/python")
+                style = Style.detect(doc)
+                env = style.instruction("ENV", f"PIP_PYTHON={venv}/bin/python")
+                upgraded = pip_installed_into(model, found)
+                if upgraded is not None:
+                    out = out.insert_after(last, [style.instruction("RUN", f"{venv}/bin/python {_UNINSTALL}")])
                 out = out.replace(found.created, made).insert_after(made, [env])
-                ctx.change(
-                    RULE,
-                    where,
+                message = (
                     f"{venv} is made without pip (`--without-pip`: no ensurepip, about 2 s of a cold build) and the "
-                    f"base image's pip installs into it (`PIP_PYTHON`), so it is copied without pip",
+                    f"base image's pip installs into it (`PIP_PYTHON`)"
                 )
+                if upgraded is not None:
+                    message += (
+                        f"; the pip that {run_at(upgraded)} installs into it is removed at the end of stage "
+                        f"`{source.name or source.index}`"
+                    )
+                ctx.change(RULE, where, message + ", so it is copied without pip")
                 continue
-        last = source.instructions[-1] if source.instructions else source.from_instruction
         lean = Style.detect(doc).instruction("RUN", f"{venv}/bin/python {_UNINSTALL}")
         out = out.insert_after(last, [lean])
         ctx.change(
@@ -152,8 +160,10 @@ is not an official `python` image whose tag names 3.12 or newer (before 3.12
 of the version), when the RUN that makes it passes options to venv or runs
 more than plain commands after it, or when anything after it in the stage
 may need pip inside the virtualenv: `python -m pip` or the virtualenv's own
-`bin/pip` (the virtualenv's Python has no pip module), `pip install pip`,
-pip with `--python`/`--user`/`--prefix`/`--root`, poetry, pipenv, uv, any
+`bin/pip` (the virtualenv's Python has no pip module), pip with `--python`/`--user`/`--prefix`/`--root`, poetry, pipenv, uv, any
 other program that may run Python (`python -m spacy download` calls pip), a
-heredoc, or a stage built FROM it.""",
+heredoc, or a stage built FROM it. A stage that upgrades pip after making the
+virtualenv (`pip install --upgrade pip && pip install -r requirements.txt`)
+still gets it `--without-pip`: the base's pip installs the newest pip into it,
+PATH finds that one for the later installs, and it is removed at the end.""",
 )
