@@ -12,7 +12,7 @@ The common shape ``pip install --upgrade pip && pip install -r ...`` (cli-click'
 context): the newest pip goes into the virtualenv and is removed at the end; the
 control without the removal shows an image with pip.
 
-Images are tagged uniquely and removed; the source gets a fresh uuid file per
+Images are built with --no-cache, tagged uniquely and removed; the source gets a fresh uuid file per
 run, so no build cache can answer for a check.
 """
 
@@ -47,11 +47,12 @@ def _context(tmp_path: Path) -> Path:
     return ctx
 
 
-def _build_and_check(engine: Engine, text: str, ctx: Path) -> str:
-    tag = f"dockopt-leanvenv/console-script:{uuid.uuid4().hex[:10]}"
+def _build_and_check(engine: Engine, text: str, ctx: Path, code: str = CHECK) -> str:
+    """Build ``text`` on ``ctx`` and print what ``python -c code`` says in the image."""
+    tag = f"dockopt-leanvenv/check:{uuid.uuid4().hex[:10]}"
     try:
-        engine.build(text, ctx, tag)
-        return engine.run(tag, ["-c", CHECK], entrypoint="python").stdout
+        engine.build(text, ctx, tag, no_cache=True)  # no layer of an earlier run answers for the check
+        return engine.run(tag, ["-c", code], entrypoint="python").stdout
     finally:
         engine.remove_image(tag)
 
@@ -96,16 +97,7 @@ def test_a_pip_upgraded_into_the_virtualenv_is_removed_at_the_end(engine: Engine
     assert "--without-pip" in text and "ENV PIP_PYTHON=/opt/venv/bin/python" in text
     removal = "RUN /opt/venv/bin/python -m pip uninstall --yes pip wheel\n"
     assert removal in text
-
-    def check(dockerfile: str) -> str:
-        tag = f"dockopt-leanvenv/upgrade:{uuid.uuid4().hex[:10]}"
-        try:
-            engine.build(dockerfile, ctx, tag)
-            return engine.run(tag, ["-c", CLICK_CHECK], entrypoint="python").stdout
-        finally:
-            engine.remove_image(tag)
-
-    out = check(text)
+    out = _build_and_check(engine, text, ctx, CLICK_CHECK)
     assert "pip False" in out and "click /opt/venv/lib/python3.12/site-packages/click/" in out, out
-    out = check(text.replace(removal, ""))  # negative control
+    out = _build_and_check(engine, text.replace(removal, ""), ctx, CLICK_CHECK)  # negative control
     assert "pip True" in out, out
