@@ -157,6 +157,12 @@ def _load() -> None:
     gc.disable()
     try:
         from . import config, filejob, pipeline, report  # noqa: F401
+        from .passes.base import Context
+
+        # The rules a rewrite with the default options runs (the registry imports a rule's module
+        # only when it runs); a config that turns on more has those imported during its rewrite.
+        for rule in pipeline.rules_to_run(None, (), Context()):
+            _ = rule.apply
     finally:
         gc.freeze()
         gc.enable()

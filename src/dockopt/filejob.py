@@ -255,7 +255,7 @@ def context_step(job: Job, report: FileReport, text: str, mode: str, claims: set
     from .treeview import printable
 
     cfg = job.config
-    if job.context_dir is None or dockerignore.RULE not in select_rules(cfg.select, cfg.ignore, kind="context"):
+    if job.context_dir is None or dockerignore.RULE.id not in {r.id for r in select_rules(cfg.select, cfg.ignore, kind="context")}:
         return
     target = Path(job.context_dir) / dockerignore.NAME
     shown = _shown(job, target)

@@ -20,13 +20,15 @@ from .config import DEFAULT_LARGE_FILE_THRESHOLD
 from .model.context import BuildContext
 from .model.image import runtime_config
 from .passes import RULES, resolve
-from .passes.base import Change, Context, Rule, Skip
+from .passes.base import Change, Context, Skip
 from .records_base import Mutable
 from .syntax import Dockerfile, ParseError, parse, reading
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Literal
+
+    from .passes.base import AnyRule
 
 MAX_ROUNDS = 6
 
@@ -85,9 +87,9 @@ def rewrite(
 ) -> RewriteResult:
     """Rewrite Dockerfile ``text``; raise ParseError if it is not a Dockerfile BuildKit reads."""
     doc = parse(text)
-    if _SKIP_FILE_RE.search("".join(t.text for ins in doc.instructions for t in ins.leading) + "".join(t.text for t in doc.directives)):
+    comments = "".join(t.text for ins in doc.instructions for t in ins.leading) + "".join(t.text for t in doc.directives)
+    if "dockopt" in comments and _SKIP_FILE_RE.search(comments):  # the test first: most files never compile the pattern
         return RewriteResult(text, text, skipped_file=True)
-    rules = [r for r in select_rules(select, ignore) if unsafe or r.safety == "safe"]
     build_context = BuildContext(context_dir)  # read once for every rule and round
     result = RewriteResult(text, text)
     seen_changes: set[tuple[str, int | None, str]] = set()
@@ -103,6 +105,7 @@ def rewrite(
             large_file_threshold=large_file_threshold,
         )
 
+    rules = rules_to_run(select, ignore, context())
     for _ in range(MAX_ROUNDS):
         start = doc
         # The whole round is checked once; only when its text fails the guard is the round
@@ -134,7 +137,7 @@ class _Outcome(Mutable):
         self.skips = skips if skips is not None else []
 
 
-def _round(doc: Dockerfile, rules: Sequence[Rule], context: Callable[[], Context], *, checked: bool) -> _Outcome:
+def _round(doc: Dockerfile, rules: Sequence[AnyRule], context: Callable[[], Context], *, checked: bool) -> _Outcome:
     """Every rule once, in order; with ``checked``, each rewrite goes through :func:`guard` on its own."""
     out = _Outcome(doc)
     for rule in rules:
@@ -162,7 +165,7 @@ def _round_problem(old: Dockerfile, new: Dockerfile) -> bool:
         return True
 
 
-def guard(old: Dockerfile, new: Dockerfile, rule: Rule | None) -> list[str]:
+def guard(old: Dockerfile, new: Dockerfile, rule: AnyRule | None) -> list[str]:
     """Why ``new`` (a rule's rewrite of ``old``) must not be emitted; empty when it may.
 
     The text ``new`` prints is parsed again: it must parse (a rule that prints
@@ -214,7 +217,16 @@ def _record(into: list[Change], seen: set[tuple[str, int | None, str]], new: Seq
             into.append(item)
 
 
-def select_rules(select: Iterable[str] | None, ignore: Iterable[str], *, kind: str = "tree") -> list[Rule]:
+def rules_to_run(select: Iterable[str] | None, ignore: Iterable[str], ctx: Context) -> list[AnyRule]:
+    """The rules a rewrite with these options runs: selected, safe unless ``ctx.unsafe``, and able to apply.
+
+    A rule whose options say it changes nothing (DO008 without ``--cache-mounts``) is left out, its
+    module never imported (:meth:`RuleRef.may_apply`).
+    """
+    return [r for r in select_rules(select, ignore) if (ctx.unsafe or r.safety == "safe") and r.may_apply(ctx)]
+
+
+def select_rules(select: Iterable[str] | None, ignore: Iterable[str], *, kind: str = "tree") -> list[AnyRule]:
     """Rules of ``kind`` in pipeline order, filtered by ids or names (``--select``/``--ignore``).
 
     ``tree`` rules are the passes this pipeline runs; ``context`` rules are

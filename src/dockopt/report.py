@@ -20,7 +20,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Literal
 
-    from .passes.base import Change, Rule, Skip
+    from .passes.base import AnyRule, Change, Skip
     ErrorKind = Literal["parse", "read", "write", "internal", "config"]
 
 
@@ -37,7 +37,7 @@ def rule_url(rule_id: str) -> str:
     return RULE_DOCS_URL.format(id=rule_id)
 
 
-def rule_page(rule: Rule) -> str:
+def rule_page(rule: AnyRule) -> str:
     """A rule's documentation page in Markdown: what ``dockopt explain`` says, with headings."""
     parts = [f"# {rule.id} {rule.name}", "", rule.title, ""]
     safety = f"Fix safety: **{rule.safety}**"
@@ -323,7 +323,7 @@ def _n(count: int, noun: str) -> str:
 # -- JSON -------------------------------------------------------------------------------------
 
 
-def json_document(reports: Sequence[FileReport], rules: Sequence[Rule]) -> dict[str, Any]:
+def json_document(reports: Sequence[FileReport], rules: Sequence[AnyRule]) -> dict[str, Any]:
     from . import __version__
 
     names = {r.id: r.name for r in rules}
@@ -384,7 +384,7 @@ def dumps(document: dict[str, Any]) -> str:
 # -- SARIF 2.1.0 --------------------------------------------------------------------------------
 
 
-def sarif_document(reports: Sequence[FileReport], rules: Sequence[Rule], *, cwd: Path | None = None) -> dict[str, Any]:
+def sarif_document(reports: Sequence[FileReport], rules: Sequence[AnyRule], *, cwd: Path | None = None) -> dict[str, Any]:
     """SARIF 2.1.0: one run, the rules as ``tool.driver.rules``, a result per change and per skip.
 
     A change is a ``warning`` (the file would be rewritten) or a ``note``

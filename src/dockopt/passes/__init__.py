@@ -11,35 +11,29 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from . import (
-    apt_no_recommends,
-    cache_mounts,
-    deps_first,
-    dockerignore,
-    large_files,
-    lean_venv,
-    multi_stage,
-    path_env,
-    run_cleanup,
-    run_merge,
-    slim_base,
-    uv_installer,
-)
-from .base import Rule
+from .base import RuleRef
 
-RULES: tuple[Rule, ...] = (
-    deps_first.RULE,
-    multi_stage.RULE,
-    path_env.RULE,
-    uv_installer.RULE,
-    lean_venv.RULE,
-    slim_base.RULE,
-    run_merge.RULE,
-    cache_mounts.RULE,
-    run_cleanup.RULE,
-    apt_no_recommends.RULE,
-    large_files.RULE,
-    dockerignore.RULE,  # kind "context": run by the command line after the rewrite, not by the pipeline
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .base import AnyRule
+
+#: Each rule by its id, name, safety and module (see :class:`RuleRef`): a rule's module is imported
+#: when the pipeline runs it or something reads its docs. ``when`` repeats the first test of the
+#: rule's ``apply`` (off unless its option is given), so a default run never imports those rules.
+RULES: tuple[AnyRule, ...] = (
+    RuleRef("DO001", "deps-first", "safe", "deps_first"),
+    RuleRef("DO002", "multi-stage", "safe", "multi_stage"),
+    RuleRef("DO003", "path-env", "safe", "path_env"),
+    RuleRef("DO012", "uv-installer", "safe", "uv_installer", when=lambda ctx: ctx.installer == "uv"),
+    RuleRef("DO011", "lean-venv", "safe", "lean_venv"),
+    RuleRef("DO004", "slim-base", "safe", "slim_base"),
+    RuleRef("DO005", "run-merge", "safe", "run_merge"),
+    RuleRef("DO008", "cache-mounts", "safe", "cache_mounts", when=lambda ctx: ctx.cache_mounts),
+    RuleRef("DO006", "run-cleanup", "safe", "run_cleanup"),
+    RuleRef("DO007", "apt-no-recommends", "unsafe", "apt_no_recommends"),
+    RuleRef("DO009", "large-files", "safe", "large_files"),
+    # kind "context": run by the command line after the rewrite, not by the pipeline
+    RuleRef("DO010", "dockerignore", "safe", "dockerignore", kind="context"),
 )
 
 _BY_KEY = {key: rule for rule in RULES for key in (rule.id, rule.id.lower(), rule.name)}
@@ -49,9 +43,9 @@ class UnknownRule(ValueError):
     pass
 
 
-def resolve(keys: Iterable[str]) -> list[Rule]:
+def resolve(keys: Iterable[str]) -> list[AnyRule]:
     """Rules named by id (``DO003``) or name (``run-merge``); ``ALL`` selects every rule."""
-    out: list[Rule] = []
+    out: list[AnyRule] = []
     for key in keys:
         key = key.strip()
         if not key:
@@ -65,6 +59,6 @@ def resolve(keys: Iterable[str]) -> list[Rule]:
     return out
 
 
-def get(key: str) -> Rule:
+def get(key: str) -> AnyRule:
     (rule,) = resolve([key])
     return rule

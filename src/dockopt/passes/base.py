@@ -22,12 +22,14 @@ from ..syntax import Dockerfile, Instruction
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Literal
+    from typing import Literal, TypeAlias
     Safety = Literal["safe", "unsafe"]
     #: ``tree``: a pass the pipeline runs on the Dockerfile. ``context``: a step the
     #: command line runs on the build context after the rewrite (it never edits the
     #: Dockerfile; see passes/dockerignore.py).
     RuleKind = Literal["tree", "context"]
+    #: A rule as the registry lists it (:class:`RuleRef`) or one made in place (tests, plugins).
+    AnyRule: TypeAlias = "Rule | RuleRef"
 
 
 class Decline(Exception):
@@ -156,14 +158,15 @@ _SUPPRESS_RE = lazyre.compile(r"#\s*dockopt:\s*ignore\s*=\s*([A-Za-z0-9_,\- ]+)"
 
 def suppressed_text(text: str) -> bool:
     """Whether a comment line is an inline suppression (``# dockopt: ignore=...``)."""
-    return _SUPPRESS_RE.search(text) is not None
+    return "dockopt" in text and _SUPPRESS_RE.search(text) is not None
 
 
 def suppressed_rules(ins: Instruction) -> frozenset[str]:
     """The rules ``# dockopt: ignore=DO003,run-merge`` in the comments above ``ins`` names."""
     ids: set[str] = set()
     for t in ins.leading:
-        m = _SUPPRESS_RE.search(t.text)
+        # The plain test first: a file without suppressions never compiles the pattern.
+        m = _SUPPRESS_RE.search(t.text) if "dockopt" in t.text else None
         if m:
             ids.update(x.strip() for x in m.group(1).split(",") if x.strip())
     return frozenset(ids)
@@ -235,6 +238,10 @@ class Rule(Record):
         self._set(id, name, title, why, safety, before, after, apply, notes, kind, option)
 
 
+    def may_apply(self, ctx: Context) -> bool:
+        """Always True: a rule made in place has no precondition (see :class:`RuleRef`)."""
+        return True
+
     def explain(self) -> str:
         """The rule's documentation page as plain text (``dockopt explain``)."""
         parts = [
@@ -254,6 +261,99 @@ class Rule(Record):
             parts += ["", "When it declines", self.notes.strip()]
         parts += ["", "Before", _indent(self.before), "", "After", _indent(self.after)]
         return "\n".join(parts) + "\n"
+
+
+class RuleRef:
+    """A rule as the registry lists it: the rule's module is imported only when something needs more.
+
+    ``dockopt rewrite`` on a small file runs a few of the rules; importing the
+    others (their modules, and the model parts only they use) was a tenth of
+    its start-up. The registry therefore knows each rule by what selecting
+    and filtering read (id, name, safety, kind) and by the module that holds
+    its :class:`Rule`; the title, the docs and ``apply`` come from that
+    ``Rule``, loaded on first use. ``when``, if given, is a cheap test of the
+    options under which the rule can change anything (it must only ever say
+    no where ``apply`` would return the tree untouched, with no skips): the
+    pipeline then neither imports nor runs the rule.
+    """
+
+    __slots__ = ("_rule", "id", "kind", "module", "name", "safety", "when")
+    id: str
+    name: str
+    safety: Safety
+    kind: RuleKind
+    module: str  # the module under dockopt.passes whose RULE this is
+    when: Callable[[Context], bool] | None
+    _rule: Rule | None
+
+    def __init__(
+        self,
+        id: str,
+        name: str,
+        safety: Safety,
+        module: str,
+        *,
+        kind: RuleKind = "tree",
+        when: Callable[[Context], bool] | None = None,
+    ) -> None:
+        self.id = id
+        self.name = name
+        self.safety = safety
+        self.kind = kind
+        self.module = module
+        self.when = when
+        self._rule = None
+
+    @property
+    def rule(self) -> Rule:
+        """The rule itself (its module imported on the first call)."""
+        if self._rule is None:
+            rule = __import__(f"dockopt.passes.{self.module}", fromlist=["RULE"]).RULE
+            if not isinstance(rule, Rule) or (rule.id, rule.name, rule.safety, rule.kind) != (
+                self.id, self.name, self.safety, self.kind,
+            ):
+                raise RuntimeError(f"dockopt.passes.{self.module}.RULE is not {self.id} {self.name} as registered")
+            self._rule = rule
+        return self._rule
+
+    def may_apply(self, ctx: Context) -> bool:
+        """False when the options alone show the rule changes nothing (``when``); the module is not imported."""
+        return self.when is None or self.when(ctx)
+
+    @property
+    def title(self) -> str:
+        return self.rule.title
+
+    @property
+    def why(self) -> str:
+        return self.rule.why
+
+    @property
+    def before(self) -> str:
+        return self.rule.before
+
+    @property
+    def after(self) -> str:
+        return self.rule.after
+
+    @property
+    def apply(self) -> PassFn:
+        return self.rule.apply
+
+    @property
+    def notes(self) -> str:
+        return self.rule.notes
+
+    @property
+    def option(self) -> str:
+        return self.rule.option
+
+    def explain(self) -> str:
+        """The rule's documentation page as plain text (``dockopt explain``)."""
+        return self.rule.explain()
+
+    def __repr__(self) -> str:
+        return f"RuleRef({self.id!r}, {self.name!r}, module={self.module!r})"
 
 
 def _indent(text: str) -> str:
