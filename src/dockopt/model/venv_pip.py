@@ -28,7 +28,7 @@ setuptools, which code importing ``pkg_resources`` may need at run time.
 from __future__ import annotations
 
 from .. import lazyre
-from ..syntax import Instruction, Stage
+from ..syntax import Instruction
 from .scope import python_version
 
 TYPE_CHECKING = False
@@ -73,8 +73,12 @@ def why_pip_stays(model: Analysis, found: VenvCopy) -> tuple[Instruction, str] |
     problem = _maker_problem(model, created, found.venv)
     if problem is not None:
         return created, problem
-    for stage in model.graph.stages:
-        if stage is not source and (model.graph.parent(stage) is source or source in _copied(model, stage)) and stage.index not in model.graph.shipped():
+    graph = model.graph
+    shipped = graph.shipped()
+    for stage in graph.stages:
+        if stage is source or stage.index in shipped:
+            continue
+        if graph.parent(stage) is source or source in graph.copied_from(stage):
             return stage.from_instruction, f"stage `{stage.name or stage.index}` also uses stage `{source.name or source.index}`"
     after = False
     for ins in source.instructions:
@@ -141,10 +145,6 @@ def _plain_python(args: tuple[str, ...]) -> bool:
         if isinstance(node, ast.Name) and node.id in ("__import__", "exec", "eval", "compile"):
             return False
     return True
-
-
-def _copied(model: Analysis, stage: Stage) -> list[Stage]:
-    return model.graph.copied_from(stage)
 
 
 def _maker_problem(model: Analysis, created: Instruction, venv: str) -> str | None:
