@@ -14,7 +14,13 @@ uv (the uv rewrite should build no slower than the original). The builds of
 one app run in turn, so a busy neighbour slows them alike; run it on a quiet
 machine for times worth quoting.
 
-Usage: python bench/size_bench.py [--apps NAME,NAME] [--json FILE] [--warm] [--uv]
+With ``--repeat N`` every timed build (naive, rewritten, and with ``--uv``
+the uv rewrite) runs N times, cold, in turns, and the median time counts: a
+single cold build here varies by up to a third from one run to the next (the
+package mirror), more than the differences being measured. Sizes and smoke
+checks come from the first builds; the reference is built once.
+
+Usage: python bench/size_bench.py [--apps NAME,NAME] [--json FILE] [--warm] [--uv] [--repeat N]
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ def main() -> int:
     ap.add_argument("--json", type=Path, help="also write the figures as JSON here")
     ap.add_argument("--warm", action="store_true", help="allow the build cache (faster; build times not cold)")
     ap.add_argument("--uv", action="store_true", help="also build the rewrite made with --installer uv; compare cold build times")
+    ap.add_argument("--repeat", type=int, default=1, help="timed builds per Dockerfile, in turns; the median counts (1)")
     args = ap.parse_args()
 
     status = check_engine()
@@ -58,7 +65,7 @@ def main() -> int:
     rows = []
     for app in apps:
         print(f"[{time.strftime('%H:%M:%S')}] {app.name} ...", file=sys.stderr, flush=True)
-        rows.append(measure_app(engine, app, cold=not args.warm, uv=args.uv))
+        rows.append(measure_app(engine, app, cold=not args.warm, uv=args.uv, repeat=args.repeat))
         r = rows[-1]
         print(
             f"    naive {r['naive_mb']:.0f} MB, rewritten {r['rewritten_mb']:.0f} MB, reference {r['reference_mb']:.0f} MB",
@@ -71,7 +78,7 @@ def main() -> int:
     return 0
 
 
-def measure_app(engine, app: App, cold: bool, uv: bool = False) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def measure_app(engine, app: App, cold: bool, uv: bool = False, repeat: int = 1) -> dict[str, object]:  # type: ignore[no-untyped-def]
     naive_text = app.dockerfile.read_text()
     rewritten_text = dockopt.rewrite(naive_text, context_dir=app.dir).text
     reference_text = app.reference.read_text()
@@ -82,6 +89,13 @@ def measure_app(engine, app: App, cold: bool, uv: bool = False) -> dict[str, obj
     for label, text in texts:
         f = build_and_measure(engine, f"bench-{app.name}-{label}", text, app.dir, smoke=app.smoke, cold=cold)
         figures[label] = f
+    times = {label: [f.cold_seconds] for label, f in figures.items()}
+    for _ in range(repeat - 1):  # the timed Dockerfiles again, in turns, so a slow minute of the mirror hits each alike
+        for label, text in texts:
+            if label != "reference":
+                times[label].append(build_and_measure(engine, f"bench-{app.name}-{label}", text, app.dir, cold=cold).cold_seconds)
+    for label, f in figures.items():
+        f.cold_seconds = statistics.median(times[label])
     n, w, r = figures["naive"], figures["rewritten"], figures["reference"]
     row: dict[str, object] = {
         "app": app.name,
@@ -96,6 +110,7 @@ def measure_app(engine, app: App, cold: bool, uv: bool = False) -> dict[str, obj
         "naive_build_s": n.cold_seconds,
         "rewritten_build_s": w.cold_seconds,
         "reference_build_s": r.cold_seconds,
+        "build_runs": repeat,
         "smoke_ok": all(app.smoke.matches(f.smoke) for f in figures.values() if f.smoke is not None),
     }
     if uv:
