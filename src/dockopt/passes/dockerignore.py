@@ -11,6 +11,10 @@ Which entries: ``data/dockerignore.toml``, each checked against the
 Dockerfile (:func:`_conflict`): an entry that would exclude something a
 COPY/ADD or a bind mount names, or that a RUN names, is left out, and
 ``.git``, virtualenv folders and ``.env`` have conditions of their own.
+Every other Dockerfile in the build context is checked the same way
+(:func:`_siblings`): ``Dockerfile.dev`` beside ``Dockerfile``, or
+``docker/prod.Dockerfile`` built with ``-f`` from the top, reads the same
+context, and one file's .dockerignore must not break the other's build.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from pathlib import Path
 from .. import lazyre
 from ..datafiles import load_table
 from ..model.analysis import Analysis, analyse
-from ..model.context import BuildContext, DockerIgnore, Inventory, glob_regex
+from ..model.context import MAX_ENTRIES, BuildContext, DockerIgnore, Inventory, glob_regex
 from ..model.runs import uses
 from ..records_base import Mutable, Record
 from ..syntax import Dockerfile, Instruction
@@ -190,6 +194,49 @@ def _venv_problem(candidate: Candidate, context: BuildContext) -> str | None:
 # -- is this step for this file -------------------------------------------------------------------------
 
 
+def _siblings(context: BuildContext, inventory: Inventory, dockerfile: Path | None) -> list[_Sibling] | str:
+    """The other Dockerfiles in the build context, analysed; or why they cannot be (then no file is written).
+
+    Any of them may be built with this context (``docker build -f other .``), so an entry is chosen only
+    when none of them reads what it excludes. One that does not parse cannot be checked.
+    """
+    from ..fileio import is_dockerfile_name
+    from ..syntax import ParseError, parse
+
+    assert context.root is not None
+    own = None
+    if dockerfile is not None and Path(dockerfile).resolve().is_relative_to(context.root.resolve()):
+        own = Path(dockerfile).resolve().relative_to(context.root.resolve()).as_posix()
+    if inventory.truncated:
+        return f"the build context holds over {MAX_ENTRIES:,} entries, too many to check its other Dockerfiles"
+    out: list[_Sibling] = []
+    for rel in sorted(inventory.files):
+        if rel == own or not is_dockerfile_name(posixpath.basename(rel)):
+            continue
+        text = context.read(rel)
+        if text is None:
+            return f"{rel} (another Dockerfile in the build context) cannot be read"
+        try:
+            model = analyse(parse(text), context)
+        except ParseError as exc:
+            return f"{rel} (another Dockerfile in the build context) does not parse ({exc})"
+        out.append(_Sibling(rel, model, _context_sources(model)))
+    return out
+
+
+class _Sibling(Record):
+    """Another Dockerfile in the build context: its path there, its analysis and what it reads."""
+
+    _fields = ("path", "model", "sources")
+    __slots__ = _fields
+    path: str
+    model: Analysis
+    sources: list[_Source]
+
+    def __init__(self, path: str, model: Analysis, sources: list[_Source]) -> None:
+        self._set(path, model, sources)
+
+
 def _python_project(model: Analysis, context: BuildContext) -> bool:
     from ..model.scope import image_name
 
@@ -300,10 +347,26 @@ def plan(doc: Dockerfile, context: BuildContext, *, dockerfile: Path | None = No
     assert inventory is not None  # the root is a folder
 
     memo = Present(inventory)
+    siblings = _siblings(context, inventory, dockerfile)
+    if isinstance(siblings, str):
+        if context.ignore is None:
+            return info(f"no {NAME} written: {siblings}", actionable=True)
+        siblings = []  # an existing file is only ever reported on, never written: this file's own check stands
     chosen: list[Candidate] = []
     secrets: list[tuple[Candidate, _Source]] = []
     for candidate in candidates():
         problem = _conflict(candidate, sources, model, inventory, memo)
+        for sibling in siblings:
+            if problem is not None:
+                break
+            problem = _conflict(candidate, sibling.sources, sibling.model, inventory, memo)
+            if problem is None and candidate.check == "git":
+                problem = _git_problem(sibling.model, context)
+            if problem is None and candidate.check == "secret" and candidate.pattern in inventory.files:
+                copied = _copied_in(sibling.sources, candidate.pattern, inventory)
+                problem = f"{_shown_instruction(copied.ins)} copies it" if copied is not None else None
+            if problem is not None:
+                problem = f"{sibling.path}, another Dockerfile in the build context: {problem}"
         if problem is None and candidate.check == "git":
             problem = _git_problem(model, context)
         elif problem is None and candidate.check == "venv":
@@ -317,7 +380,11 @@ def plan(doc: Dockerfile, context: BuildContext, *, dockerfile: Path | None = No
             out.skips.append(Skip(RULE.id, None, f"`{candidate.pattern}` left out of {NAME}: {problem}", False))
             continue
         chosen.append(candidate)
-    own_files = _own_files(dockerfile, context, sources, model, inventory, memo)
+    own_files = [
+        name
+        for name in _own_files(dockerfile, context, sources, model, inventory, memo)
+        if all(_conflict(Candidate(name, ""), s.sources, s.model, inventory, memo) is None for s in siblings)
+    ]
 
     for candidate, copied in secrets:
         out.skips.append(
