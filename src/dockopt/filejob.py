@@ -235,12 +235,25 @@ def process(
     return report, original, new
 
 
-def context_step(job: Job, report: FileReport, text: str, mode: str, claims: set[str] | None = None) -> None:
+def context_step(
+    job: Job,
+    report: FileReport,
+    text: str,
+    mode: str,
+    claims: set[str] | None = None,
+    *,
+    shown: str | None = None,
+    dockerfile: Path | None = None,
+) -> None:
     """DO010 on the build context of the (rewritten) ``text``: a new .dockerignore or the entries one lacks.
 
     Runs after the rewrite and never feeds back into it. The new file goes
     into the report (and its diff, as a second file); with mode ``write`` it
     is created, only if none exists. stdin (no ``job.path``) never gets here.
+    ``shown`` names the new file in messages and the diff (``dockopt batch``:
+    from the repository's top); by default it is named as the Dockerfile was.
+    ``dockerfile``: where the Dockerfile is beside its context, when that is not
+    ``job.path`` (``dockopt batch --git-branch`` reads both from a copy of HEAD).
     """
     import os
 
@@ -258,7 +271,7 @@ def context_step(job: Job, report: FileReport, text: str, mode: str, claims: set
     if job.context_dir is None or dockerignore.RULE.id not in {r.id for r in select_rules(cfg.select, cfg.ignore, kind="context")}:
         return
     target = Path(job.context_dir) / dockerignore.NAME
-    shown = _shown(job, target)
+    shown = shown if shown is not None else _shown(job, target)
     key = os.path.abspath(target)
     if claims is not None and key in claims:
         report.skips.append(Skip(dockerignore.RULE.id, None, f"{shown}: planned for another Dockerfile already", False))
@@ -267,7 +280,7 @@ def context_step(job: Job, report: FileReport, text: str, mode: str, claims: set
         doc = parse(text)
     except ParseError:  # pragma: no cover - the rewrite parsed it
         return
-    plan = dockerignore.plan(doc, BuildContext(job.context_dir), dockerfile=job.path, shown=shown)
+    plan = dockerignore.plan(doc, BuildContext(job.context_dir), dockerfile=dockerfile or job.path, shown=shown)
     report.changes.extend(plan.changes)
     report.skips.extend(plan.skips)
     if plan.content is None:

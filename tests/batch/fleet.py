@@ -97,8 +97,23 @@ def _copy_app(app: str, dest: Path, *, dockerfile: str = "Dockerfile", reference
             shutil.copy2(item, dest / item.name)
     if reference:
         (dest / dockerfile).write_bytes(optimal(app))
+        _optimal_dockerignore(dest, dockerfile)
     else:
         shutil.copy2(src / "Dockerfile", dest / dockerfile)
+
+
+def _optimal_dockerignore(context: Path, dockerfile: str) -> None:
+    """The .dockerignore dockopt would create (DO010), so an optimal repository has nothing left to change."""
+    from dockopt.model.context import BuildContext
+    from dockopt.passes import dockerignore
+    from dockopt.syntax import parse
+
+    if (context / dockerignore.NAME).exists():
+        return
+    text = (context / dockerfile).read_bytes().decode("utf-8", "surrogateescape")
+    plan = dockerignore.plan(parse(text), BuildContext(context), dockerfile=context / dockerfile, shown=dockerignore.NAME)
+    if plan.content is not None:
+        (context / dockerignore.NAME).write_text(plan.content)
 
 
 def _commit(repo: Path, message: str = "initial") -> None:

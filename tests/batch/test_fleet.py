@@ -123,7 +123,7 @@ def test_nested_repositories_are_their_own_units(branched: Branched) -> None:
 def test_each_branch_holds_exactly_dockopt_rewrites_output(branched: Branched, tmp_path: Path) -> None:
     """The oracle: HEAD exported with git archive, then the real ``dockopt rewrite --write`` on it."""
     run = branched.first
-    checked = 0
+    checked = with_new_files = 0
     for n, repo_id in enumerate(branched.fleet.ids):
         record = run.repository(repo_id)
         if record["branch_action"] not in ("created", "updated"):
@@ -134,10 +134,14 @@ def test_each_branch_holds_exactly_dockopt_rewrites_output(branched: Branched, t
         rewritten = [f["path"] for f in files if f["outcome"] in ("changed", "unchanged")]
         rewrite_output([export / p for p in rewritten])
         head_paths = _blob_paths(repo, "HEAD")
-        assert _blob_paths(repo, BRANCH) == head_paths, repo_id
+        created = [p for f in files for p in f["new_files"]]  # DO010's new .dockerignore files
+        assert sorted(_blob_paths(repo, BRANCH)) == sorted(head_paths + created), repo_id
         for path in head_paths:
             expected = (export / path).read_bytes() if path in rewritten else show(repo, "HEAD", path)
             assert show(repo, BRANCH, path) == expected, f"{repo_id}: {path}"
+        for path in created:
+            assert show(repo, BRANCH, path) == (export / path).read_bytes(), f"{repo_id}: {path}"
+            with_new_files += 1
         for f in files:
             differs = show(repo, BRANCH, f["path"]) != show(repo, "HEAD", f["path"])
             assert differs == (f["outcome"] == "changed"), f"{repo_id}: {f['path']}"
@@ -145,6 +149,7 @@ def test_each_branch_holds_exactly_dockopt_rewrites_output(branched: Branched, t
         checked += 1
     # every repository the fleet expects a commit for (a changed file, and a branch dockopt may write)
     assert checked == sum(1 for e in fleet.EXPECTED.values() if e.changed and e.status == "done")
+    assert with_new_files > 20
 
 
 def _blob_paths(repo: Path, rev: str) -> list[str]:
@@ -232,3 +237,8 @@ def test_the_commit_message_lists_the_rules(branched: Branched) -> None:
     assert message.startswith("dockopt: rewrite 1 Dockerfile")
     assert "- DO006 run-cleanup: Dockerfile" in message
     assert "Dockopt-Batch:" in message
+    assert ".dockerignore" not in message.splitlines()[0]  # its config selects DO006 only: no DO010
+    # A repository whose commit adds a .dockerignore (DO010) says so, and which Dockerfile's context it is for.
+    multi = fleet.git(branched.fleet.repo("multi/mono-00"), "log", "-1", "--format=%B", BRANCH).decode()
+    assert multi.splitlines()[0].startswith("dockopt: rewrite 2 Dockerfiles and add 1 .dockerignore file for"), multi
+    assert "- DO010 dockerignore: " in multi

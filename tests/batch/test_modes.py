@@ -42,6 +42,12 @@ def test_dry_run_changes_nothing_and_patches_apply(fleet_template: Fleet, fleet_
     for repo_id, path in changed:
         got = (fleet_copy.repo(repo_id) / path).read_bytes()
         assert got == (oracle.repo(repo_id) / path).read_bytes(), f"{repo_id}: {path}"
+    # The patches create the .dockerignore files the report lists (DO010), as `dockopt rewrite --write` does.
+    created = [(f["repository"], p) for f in run.report["files"] for p in f["new_files"]]
+    assert len(created) > 20 and not any(r.startswith("optimal/") for r, _p in created)
+    for repo_id, path in created:
+        got = (fleet_copy.repo(repo_id) / path).read_bytes()
+        assert got == (oracle.repo(repo_id) / path).read_bytes(), f"{repo_id}: {path}"
 
 
 def test_write_rewrites_each_working_tree_in_place(fleet_template: Fleet, fleet_copy: Fleet, tmp_path: Path) -> None:
@@ -54,6 +60,8 @@ def test_write_rewrites_each_working_tree_in_place(fleet_template: Fleet, fleet_
     assert all(f["written"] == (f["outcome"] == "changed") for f in files)
     assert run.report["totals"]["written"] == len(changed) > 40
     oracle = _oracle(fleet_template, tmp_path / "oracle", changed)
+    created = {(f["repository"], p) for f in files for p in f["new_files"]}
+    assert len(created) > 20 and not any(r.startswith("optimal/") for r, _p in created)
     for repo_id in fleet_copy.ids:
         after = checkout_state(fleet_copy.repo(repo_id))
         assert after["index"] == before[repo_id]["index"] and after["head"] == before[repo_id]["head"], repo_id
@@ -63,6 +71,9 @@ def test_write_rewrites_each_working_tree_in_place(fleet_template: Fleet, fleet_
             if path in mine:
                 assert body == (oracle.repo(repo_id) / path).read_bytes(), f"{repo_id}: {path}"
                 assert mode == before[repo_id]["files"][path][0]
+            elif (repo_id, path) in created:  # DO010's new .dockerignore, as `dockopt rewrite --write` makes it
+                assert path not in before[repo_id]["files"]
+                assert body == (oracle.repo(repo_id) / path).read_bytes(), f"{repo_id}: {path}"
             else:
                 assert (mode, body) == before[repo_id]["files"][path], f"{repo_id}: {path}"
     dirty = (fleet_copy.repo("special/dirty") / "Dockerfile").read_text()

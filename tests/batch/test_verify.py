@@ -53,6 +53,15 @@ def test_only_proven_rewrites_are_committed(fleet_copy: Fleet, tmp_path: Path, f
                 assert f["verification"]["status"] == "equivalent"
                 assert show(repo, fleet.BRANCH, f["path"]) != show(repo, "HEAD", f["path"])
     assert run.files("optimal/flask-gunicorn")[0]["verification"] is None
+    # A new .dockerignore (DO010) is not part of what verify proves: it is neither made nor committed, and the
+    # skip says so. (Without --verify the same repositories' branches hold one: tests/batch/test_fleet.py.)
+    for repo_id in ("naive/flask-gunicorn", "multi/mono-00"):  # (fastapi-uvicorn has a .dockerignore of its own)
+        f = next(f for f in run.files(repo_id) if f["outcome"] == "changed")
+        assert f["new_files"] == [] and "DO010" not in f["rules"]
+        assert any(n["rule"] == "DO010" and "not created: --verify" in n["message"] for n in f["skips"])
+        assert ".dockerignore" not in (f["diff"] or "")
+        paths = fleet.git(fleet_copy.repo(repo_id), "ls-tree", "-r", "--name-only", fleet.BRANCH).decode().split()
+        assert ".dockerignore" not in paths
     for repo_id in REPOS:
         assert checkout_state(fleet_copy.repo(repo_id)) == before[repo_id]
     # Each changed file was verified once, in a real folder holding HEAD's files: for special/dirty that is a

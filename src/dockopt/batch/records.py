@@ -76,6 +76,7 @@ class FileRecord:
     diff: str | None = None
     written: bool = False  # --write put the rewrite in the working tree
     verification: Proof | None = None
+    new_files: list[str] = field(default_factory=list)  # a new .dockerignore (DO010), from the repository's top
 
     @property
     def key(self) -> tuple[str, str]:
@@ -104,6 +105,7 @@ class FileRecord:
                 diff=data.get("diff"),
                 written=bool(data.get("written", False)),
                 verification=_proof(proof) if proof else None,
+                new_files=[str(p) for p in data.get("new_files", [])],
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise RecordError(f"a file record is malformed ({type(exc).__name__}: {exc})") from None

@@ -12,11 +12,12 @@ repository's or the file's outcome.
 
 from __future__ import annotations
 
+import posixpath
 import tempfile
 from pathlib import Path
 
 from ..config import Config, ConfigError, Resolver, discover, load
-from ..filejob import Job, Settings, is_excluded, rewrite_bytes, write
+from ..filejob import Job, Settings, context_step, is_excluded, rewrite_bytes, write
 from ..report import FileReport
 from . import snapshot, sources
 from .blobs import BlobReader
@@ -88,7 +89,9 @@ class _Run:
     def __init__(self, repo: Repository, git: Git, opts: Options, verify: VerifyFn | None, result: RepoResult) -> None:
         self.repo, self.git, self.opts, self.verify, self.result = repo, git, opts, verify, result
         self.settings = Settings(Resolver(), select=opts.select, ignore=opts.ignore, unsafe=opts.unsafe)
-        self.kept: dict[str, tuple[str, str, FileRecord]] = {}  # path -> (mode, new text, record)
+        self.kept: dict[str, tuple[str, str | None, FileRecord]] = {}  # path -> (mode, new text or None, record)
+        self.created: dict[str, str] = {}  # new .dockerignore files (DO010): path -> content
+        self.claims: set[str] = set()  # build contexts whose new .dockerignore a file already planned
         self.root: Path = repo.path  # where the files and contexts are read: the checkout or a snapshot
         self._configs: dict[str, Config] = {}
 
@@ -149,22 +152,74 @@ class _Run:
             record.outcome, record.reason = "skipped-file", f"excluded by the exclude patterns of {config.path}"
             return
         report, new = rewrite_bytes(job, item.data, debug=self.opts.debug)
+        if report.error is None and not report.skipped_file:
+            self._context(job, entry, report, new if new is not None else item.data)
         _fill(record, report)
-        if new is None or record.outcome != "changed":
+        if record.outcome != "changed":
             return
-        if self.verify is not None:
+        if self.verify is not None and new is not None:
             proof = self._verify(item.data.decode("utf-8", "surrogateescape"), new, job.context_dir)
             record.verification = proof
             if not proof.equivalent:
                 record.outcome, record.reason = "unproven", proof.reason or f"verify says {proof.status}"
                 return
         if self.opts.mode == "write":
-            write(job, report, item.data, new)
+            if new is not None:
+                write(job, report, item.data, new)
+            if report.error is None:
+                self._create(report)
             if report.error is not None:
                 _fill(record, report)
                 return
             record.written = True
         self.kept[entry.path] = (entry.mode, new, record)
+        for new_file in report.new_files:
+            self.created[new_file.path] = new_file.content
+
+    def _context(self, job: Job, entry: Entry, report: FileReport, text: str | bytes) -> None:
+        """DO010 on the file's build context, as ``dockopt rewrite`` runs it: a new .dockerignore is planned here
+        and created (``--write``), committed (``--git-branch``) or patched (``--patch-dir``) with the Dockerfile.
+
+        Under ``--verify`` a new file is not made: the proof builds the rewrite with the context as it is, so
+        it would not cover the file (the rule says so in a skip).
+        """
+        from ..fileio import decode
+        from ..passes.base import Skip
+
+        folder = posixpath.dirname(entry.path)
+        shown = posixpath.join(folder, ".dockerignore") if folder else ".dockerignore"
+        changes, diff = len(report.changes), report.diff
+        rewritten = text if isinstance(text, str) else decode(text)
+        context_step(job, report, rewritten, "dry-run", self.claims, shown=shown, dockerfile=self.root / entry.path)
+        if self.verify is not None and report.new_files:
+            del report.changes[changes:]
+            report.diff = diff
+            report.skips.extend(
+                Skip(
+                    "DO010",
+                    None,
+                    f"{f.path} not created: --verify proves the rewrite against the build context as it is; "
+                    "create it with `dockopt rewrite --write` and build",
+                    False,
+                )
+                for f in report.new_files
+            )
+            report.new_files = []
+
+    def _create(self, report: FileReport) -> None:
+        """``--write``: create the planned .dockerignore files in the working tree (never over an existing one)."""
+        from ..fileio import FileError, create_new_atomic, encode
+        from ..report import FileError as ReportedError
+
+        for new_file in report.new_files:
+            target = self.repo.path / new_file.path
+            try:
+                create_new_atomic(target, encode(new_file.content))
+            except FileError as exc:
+                message = f"{new_file.path}: {str(exc).removeprefix(f'{target}: ')}"
+                report.error = ReportedError("write", message, detail=message)
+                return
+            new_file.written = True
 
     def _verify(self, original: str, new: str, context: Path | None) -> Proof:
         assert self.verify is not None and context is not None
@@ -195,7 +250,8 @@ class _Run:
         assert self.opts.branch is not None
         from ..fileio import encode
 
-        files = {path: (mode, encode(text)) for path, (mode, text, _r) in self.kept.items()}
+        files = {path: (mode, encode(text)) for path, (mode, text, _r) in self.kept.items() if text is not None}
+        files.update((path, ("100644", encode(content))) for path, content in self.created.items())
         outcome = commit_branch(self.git, head, self.opts.branch, files, commit_message(self.kept, head, self.verify))
         self.result.repo.branch_action = outcome.action
         self.result.repo.commit = outcome.commit
@@ -216,7 +272,7 @@ class _Run:
         self.result.repo.patch = str(target)
 
 
-def commit_message(kept: dict[str, tuple[str, str, FileRecord]], head: str, verify: VerifyFn | None) -> str:
+def commit_message(kept: dict[str, tuple[str, str | None, FileRecord]], head: str, verify: VerifyFn | None) -> str:
     """What the branch's commit says: what was rewritten and by which rules."""
     from ..passes import RULES
 
@@ -225,9 +281,13 @@ def commit_message(kept: dict[str, tuple[str, str, FileRecord]], head: str, veri
     for path in sorted(kept):
         for rule in kept[path][2].rules:
             by_rule.setdefault(rule, []).append(path)
-    count = len(kept)
+    count = sum(1 for _mode, text, _record in kept.values() if text is not None)
+    created = sum(len(record.new_files) for _mode, _text, record in kept.values())
+    what = [f"rewrite {count} Dockerfile{'s' if count != 1 else ''}"] if count else []
+    if created:
+        what.append(f"add {created} .dockerignore file{'s' if created != 1 else ''}")
     lines = [
-        f"dockopt: rewrite {count} Dockerfile{'s' if count != 1 else ''} for smaller, faster builds",
+        f"dockopt: {' and '.join(what)} for smaller, faster builds",
         "",
         f"Made by `dockopt batch` from {head[:12]}.",
     ]
@@ -245,6 +305,7 @@ def _fill(record: FileRecord, report: FileReport) -> None:
     record.skips = [Note(s.rule, s.line, s.message) for s in report.skips]
     record.rules = list(dict.fromkeys(c.rule for c in report.changes))
     record.diff = report.diff or None
+    record.new_files = [f.path for f in report.new_files]
     if report.error is not None:
         e = report.error
         where = ":".join(str(x) for x in (record.path, e.line, e.column) if x is not None)
@@ -252,7 +313,7 @@ def _fill(record: FileRecord, report: FileReport) -> None:
         record.error = ErrorInfo(e.kind, e.message, e.line, e.column, f"{where}: {e.message}")
     elif report.skipped_file:
         record.outcome, record.reason = "skipped-file", "# dockopt: skip-file"
-    elif report.changed:
+    elif report.changed or report.new_files:  # a new .dockerignore (DO010) is a change the run applies
         record.outcome = "changed"
     else:
         record.outcome = "unchanged"

@@ -39,6 +39,7 @@ def compute(files: Sequence[FileRecord], repos: Sequence[RepoRecord]) -> dict[st
         "errors": outcomes["error"],
         "unproven": outcomes["unproven"],
         "written": sum(1 for f in files if f.written),
+        "new_files": sum(len(f.new_files) for f in changed),
         "changes": sum(len(f.changes) for f in changed),
         "skips": sum(len(f.skips) for f in files),
         "rules": dict(sorted(rules.items())),
