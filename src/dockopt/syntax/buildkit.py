@@ -171,12 +171,17 @@ def _extract_flags(line: str, pos: int, end: int) -> tuple[tuple[tuple[int, int,
 
 
 _GO_SPACE_RUN = lazyre.compile(f"[{re.escape(GO_SPACE)}]+")
+#: What Python's str.split() takes for whitespace beyond Go's unicode.IsSpace.
+_PY_ONLY_SPACE = "\x1c\x1d\x1e\x1f"
 
 
 def parse_words(rest: str, escape: str) -> list[str]:
     """parseWords: split ENV/LABEL/ARG arguments into words, quotes kept."""
     if "'" not in rest and '"' not in rest and escape not in rest:
-        # Nothing quoted or escaped (the usual case): words are the runs between spaces.
+        # Nothing quoted or escaped (the usual case): words are the runs between spaces. str.split()
+        # splits at exactly Go's spaces unless the text holds one of the four it adds (no pattern to compile).
+        if not any(c in rest for c in _PY_ONLY_SPACE):
+            return rest.split()
         return [w for w in _GO_SPACE_RUN.split(rest) if w]
     words: list[str] = []
     word: list[str] = []
