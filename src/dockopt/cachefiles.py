@@ -21,10 +21,11 @@ def cache_dir() -> str:
     return os.path.join(base, "dockopt")
 
 
-def cache_path(stem: str) -> str:
-    """``STEM-<python build>.marshal``: marshalled code and data are read only by the Python that wrote them."""
+def cache_path(stem: str, *, folder: str | None = None) -> str:
+    """``STEM-<python build>.marshal`` in ``folder`` (default :func:`cache_dir`): marshalled code and data are
+    read only by the Python that wrote them."""
     tag = sys.implementation.cache_tag or "python"
-    return os.path.join(cache_dir(), f"{stem}-{tag}-{sys.hexversion:x}.marshal")
+    return os.path.join(folder if folder is not None else cache_dir(), f"{stem}-{tag}-{sys.hexversion:x}.marshal")
 
 
 def read_marshal(path: str) -> object:
@@ -39,7 +40,7 @@ def read_marshal(path: str) -> object:
         return None
 
 
-def write_marshal(path: str, value: dict[str, Any]) -> None:
+def write_marshal(path: str, value: dict[str, Any] | tuple[Any, ...]) -> None:
     """Write atomically (a temporary file, then a rename); failures are ignored."""
     import marshal
 

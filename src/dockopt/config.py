@@ -20,14 +20,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from pathlib import Path
 
 from . import lazyre
 from .records_base import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Literal
+    # pathlib only once a config file is found: `dockopt rewrite -` (editors, every save) starts without it.
+    from pathlib import Path
+    from typing import Any, Literal, TypeAlias
+    #: A folder or file as a string or a path (discovery walks folders as strings).
+    StrPath: TypeAlias = "str | os.PathLike[str]"
     Layout = Literal["venv", "user"]
     Installer = Literal["pip", "uv"]
 
@@ -103,6 +106,8 @@ class Config(Record):
     @property
     def root(self) -> Path:
         """The folder ``exclude`` patterns are relative to: the config file's, else the working directory."""
+        from pathlib import Path
+
         return self.path.parent if self.path is not None else Path.cwd()
 
     def override(
@@ -183,23 +188,30 @@ def load(path: Path, *, shown: Path | None = None) -> Config:
     return _from_table(table, where, name)
 
 
-def discover(start: Path, *, stop: Path | None = None) -> Path | None:
+def discover(start: StrPath, *, stop: StrPath | None = None) -> Path | None:
     """The nearest config file at or above folder ``start`` (and not above folder ``stop``), or None."""
-    directory = Path(os.path.abspath(start))
-    folders = (directory, *directory.parents)
+    folders = _folders_up(os.path.abspath(start))
     if stop is not None:
-        top = Path(os.path.abspath(stop))
+        top = os.path.abspath(stop)
         if top not in folders:
             return None
         folders = folders[: folders.index(top) + 1]
     for folder in folders:
-        candidate = folder / CONFIG_NAME
-        if candidate.is_file():
-            return candidate
-        pyproject = folder / PYPROJECT
-        if pyproject.is_file() and _has_dockopt_table(pyproject):
-            return pyproject
+        for name in (CONFIG_NAME, PYPROJECT):
+            candidate = os.path.join(folder, name)
+            if os.path.isfile(candidate) and (name == CONFIG_NAME or _has_dockopt_table(candidate)):
+                from pathlib import Path
+
+                return Path(candidate)
     return None
+
+
+def _folders_up(directory: str) -> list[str]:
+    """An absolute folder and every folder above it, nearest first (as ``Path.parents``, with strings)."""
+    folders = [directory]
+    while (parent := os.path.dirname(folders[-1])) != folders[-1]:
+        folders.append(parent)
+    return folders
 
 
 class Resolver:
@@ -209,15 +221,15 @@ class Resolver:
         self.isolated = isolated
         self._explicit = load(explicit) if explicit is not None else None
         self._by_file: dict[Path, Config] = {}
-        self._by_folder: dict[Path, Config] = {}
+        self._by_folder: dict[str, Config] = {}
         self._default = Config()
 
-    def for_folder(self, folder: Path) -> Config:
+    def for_folder(self, folder: StrPath) -> Config:
         if self.isolated:
             return self._default
         if self._explicit is not None:
             return self._explicit
-        where = Path(os.path.abspath(folder))
+        where = os.path.abspath(folder)
         if where not in self._by_folder:
             found = discover(where)
             if found is None:
@@ -232,10 +244,11 @@ class Resolver:
 # -- helpers ------------------------------------------------------------------------------
 
 
-def _read_toml(path: Path, *, shown: Path | None = None) -> dict[str, Any]:
+def _read_toml(path: StrPath, *, shown: StrPath | None = None) -> dict[str, Any]:
     name = shown if shown is not None else path
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as fh:
+            raw = fh.read()
     except OSError as exc:
         raise ConfigError(f"{name}: cannot read config ({exc.strerror or exc})") from None
     try:
@@ -289,11 +302,12 @@ def _keep_table(kept: dict[Any, Any], text: str, table: dict[str, Any]) -> None:
     cachefiles.write_marshal(cachefiles.cache_path(_CACHE_STEM), entries)  # a TOML date marshal cannot hold: not kept
 
 
-def _has_dockopt_table(pyproject: Path) -> bool:
+def _has_dockopt_table(pyproject: str) -> bool:
     # A cheap look before parsing: most pyproject.toml files never mention dockopt.
     try:
-        if b"dockopt" not in pyproject.read_bytes():
-            return False
+        with open(pyproject, "rb") as fh:
+            if b"dockopt" not in fh.read():
+                return False
     except OSError:
         return False
     tool = _read_toml(pyproject).get("tool", {})

@@ -200,7 +200,7 @@ def find_dockerfiles(directory: Path) -> Iterator[Path]:
                 yield Path(root) / name
 
 
-def excluded(path: Path, patterns: Iterable[str], base: Path) -> bool:
+def excluded(path: str | os.PathLike[str], patterns: Iterable[str], base: Path) -> bool:
     """True when ``path`` matches one of the ``exclude`` globs.
 
     Like ruff: a pattern without ``/`` matches any component of the path

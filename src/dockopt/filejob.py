@@ -16,13 +16,15 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from .records_base import Mutable
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from .config import Config, Resolver
+    # pathlib is imported where a real path is handled: `dockopt rewrite -` (editors, every save) starts without it.
+    from pathlib import Path
+
+    from .config import Config, Resolver, StrPath
     from .pipeline import RewriteResult
     from .report import FileReport
 
@@ -72,7 +74,7 @@ class Settings:
         self._installer = installer
         self._checked: set[tuple[tuple[str, ...] | None, tuple[str, ...]]] = set()
 
-    def for_folder(self, folder: Path) -> Config:
+    def for_folder(self, folder: StrPath) -> Config:
         """The config discovered from ``folder`` upwards, with the flags applied."""
         return self.apply(self.resolver.for_folder(folder))
 
@@ -95,14 +97,15 @@ class Settings:
 
 def is_excluded(job: Job) -> bool:
     """The file matches its config's ``exclude`` patterns."""
-    from .fileio import excluded
-
     cfg = job.config
-    target = job.path if job.path is not None else (Path(job.display) if job.display != STDIN_NAME else None)
-    return bool(target is not None and cfg.exclude and excluded(target, cfg.exclude, cfg.root))
+    if not cfg.exclude or (job.path is None and job.display == STDIN_NAME):
+        return False
+    from .fileio import excluded  # fileio (pathlib, atomic writes) only when there are patterns to match
+
+    return excluded(job.path if job.path is not None else job.display, cfg.exclude, cfg.root)
 
 
-def buffer_job(name: str | None, settings: Callable[[Path], Config], context_dir: Path | None = None) -> Job:
+def buffer_job(name: str | None, settings: Callable[[StrPath], Config], context_dir: Path | None = None) -> Job:
     """The job for text that does not come from its own path: stdin, or an editor's buffer.
 
     ``name`` is the file the text belongs to (``--stdin-filename``): its
@@ -110,11 +113,14 @@ def buffer_job(name: str | None, settings: Callable[[Path], Config], context_dir
     says otherwise. Without a name the config is looked for from the working
     directory and there is no build context.
     """
-    named = Path(name) if name else None
-    folder = named.parent if named is not None else Path.cwd()
-    if context_dir is None and named is not None:
+    if not name:  # the working directory as a string: `dockopt rewrite -` starts without pathlib
+        return Job(STDIN_NAME, None, settings(os.getcwd()), context_dir)
+    from pathlib import Path
+
+    folder = Path(name).parent
+    if context_dir is None:
         context_dir = Path(os.path.abspath(folder))
-    return Job(name or STDIN_NAME, None, settings(folder), context_dir)
+    return Job(name, None, settings(folder), context_dir)
 
 
 def rewrite_text(
@@ -170,7 +176,7 @@ def rewrite_bytes(job: Job, original: bytes, *, debug: bool = False, diff: bool 
     The new text is None when nothing changed or the file could not be rewritten.
     ``diff=False`` leaves ``report.diff`` empty, for callers that show no diff.
     """
-    from .fileio import decode
+    from .textio import decode
 
     text = decode(original)
     report, result = rewrite_text(job, text, debug=debug)
@@ -209,9 +215,9 @@ def process(
     of the same run already planned. ``diff=False``: no ``report.diff`` for the
     Dockerfile (see :func:`rewrite_bytes`).
     """
-    from .fileio import FileError, read_bytes, read_stdin
     from .report import FileError as ReportedError
     from .report import FileReport
+    from .textio import FileError, read_bytes, read_stdin
     from .treeview import printable
 
     if is_excluded(job):
@@ -229,7 +235,7 @@ def process(
     if new is not None and mode == "write" and job.path is not None:
         write(job, report, original, new)
     if job.path is not None and report.error is None and not report.skipped_file:
-        from .fileio import decode
+        from .textio import decode
 
         context_step(job, report, new if new is not None else decode(original), mode, claims)
     return report, original, new
@@ -256,6 +262,7 @@ def context_step(
     ``job.path`` (``dockopt batch --git-branch`` reads both from a copy of HEAD).
     """
     import os
+    from pathlib import Path
 
     from .fileio import FileError, create_new_atomic, encode
     from .model.context import BuildContext
@@ -304,6 +311,7 @@ def context_step(
 def _shown(job: Job, target: Path) -> str:
     """The new file's name in messages and diff headers, in the style the Dockerfile was named."""
     import os
+    from pathlib import Path
 
     assert job.path is not None and job.context_dir is not None
     if os.path.abspath(job.path.parent) == os.path.abspath(job.context_dir):

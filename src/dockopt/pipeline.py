@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
 
 from . import lazyre
 from .config import DEFAULT_LARGE_FILE_THRESHOLD
@@ -26,6 +25,7 @@ from .syntax import Dockerfile, ParseError, parse, reading
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Literal
 
     from .passes.base import AnyRule

@@ -11,13 +11,14 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from . import textio
 from .records_base import Mutable
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    # pathlib is imported by the functions that use it: `dockopt rewrite -` (editors, every save) starts without it.
+    from pathlib import Path
     from typing import Any, Literal
 
     from .passes.base import AnyRule, Change, Skip
@@ -174,6 +175,7 @@ def unified_diff(before: str, after: str, path: str, context: int = 3) -> str:
     ``\\ No newline at end of file`` marker.
     """
     import difflib
+    from pathlib import Path
 
     if before == after:
         return ""
@@ -191,6 +193,7 @@ def unified_diff(before: str, after: str, path: str, context: int = 3) -> str:
 def new_file_diff(content: str, path: str) -> str:
     """A file created from nothing, as git shows it: ``--- /dev/null``, ``+++ b/PATH``, every line added."""
     import difflib
+    from pathlib import Path
 
     name = Path(path).as_posix().lstrip("/")
     out: list[str] = []
@@ -393,6 +396,8 @@ def sarif_document(reports: Sequence[FileReport], rules: Sequence[AnyRule], *, c
     ``toolExecutionNotifications``, as SARIF asks for failures that are not
     findings.
     """
+    from pathlib import Path
+
     from . import __version__
 
     base = (cwd or Path.cwd()).resolve()
@@ -448,6 +453,8 @@ def sarif_document(reports: Sequence[FileReport], rules: Sequence[AnyRule], *, c
 
 
 def _artifact(path: str, base: Path) -> dict[str, Any]:
+    from pathlib import Path
+
     if path in ("-", "<stdin>"):
         return {"uri": "stdin"}
     p = Path(path)
@@ -501,6 +508,8 @@ def github_annotations(reports: Sequence[FileReport], *, cwd: Path | None = None
     ``$GITHUB_WORKSPACE`` (the checkout) when the file is inside it, as GitHub
     expects; values are escaped by GitHub's rules (:func:`github_escape`).
     """
+    from pathlib import Path
+
     base = Path(os.path.abspath(os.environ.get("GITHUB_WORKSPACE") or cwd or Path.cwd()))
     out: list[str] = []
     for rep in reports:
@@ -548,6 +557,8 @@ def _github_command(
 
 
 def _github_path(path: str, base: Path) -> str | None:
+    from pathlib import Path
+
     if path in ("-", "<stdin>"):
         return None
     absolute = Path(os.path.abspath(path))

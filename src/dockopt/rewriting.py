@@ -183,12 +183,11 @@ def plan(
     large_file_threshold: int | None = None,
 ) -> tuple[list[Job], list[str]]:
     """Every file to process with its settings; config errors surface here, before any file is touched."""
-    from pathlib import Path
-
-    from .fileio import find_dockerfiles
     from .filejob import Job, Settings, buffer_job
 
     if context_dir is not None:
+        from pathlib import Path  # only for a path given: `dockopt rewrite -` (editors, every save) starts without it
+
         context_dir = Path(os.path.abspath(context_dir))
     settings = Settings(
         resolver,
@@ -203,6 +202,9 @@ def plan(
 
     if list(paths) == ["-"]:
         return [buffer_job(stdin_filename, settings, context_dir)], []
+    from pathlib import Path
+
+    from .fileio import find_dockerfiles
 
     jobs: list[Job] = []
     notes: list[str] = []

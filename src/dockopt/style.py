@@ -9,7 +9,6 @@ output back will give (one reason the pipeline is idempotent).
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
@@ -89,6 +88,8 @@ class Style(Record):
         return self.instruction("ENV", args, leading=leading)
 
     def exec_form(self, keyword: str, argv: Sequence[str]) -> Instruction:
+        import json  # only when a rule writes an exec form: `dockopt rewrite -` (editors) starts without it
+
         return self.instruction(keyword, json.dumps(list(argv)))
 
 

@@ -14,6 +14,7 @@ stdout, stderr and the exit status byte for byte:
 
 from __future__ import annotations
 
+import ast
 import base64
 import json
 import os
@@ -290,6 +291,48 @@ def test_fast_path_imports_no_click(tmp_path: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], input=NAIVE, capture_output=True, cwd=tmp_path, env=_env(), check=True)
     assert out.stderr.decode().strip().splitlines()[-1] == "[]"
+
+
+#: Modules the editors' call need not import (each was a slice of its start-up).
+AVOIDED = ("pathlib", "urllib.parse", "contextlib", "json", "zlib")
+
+
+def _rewrite_modules(tmp_path: Path, *args: str, stdin: bytes = NAIVE) -> list[str]:
+    """Which of AVOIDED a fast-path rewrite of ``stdin`` (run in ``tmp_path``) imported."""
+    code = (
+        f"import sys; from dockopt.entry import main; sys.argv = ['dockopt', 'rewrite', *{list(args)!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        f"print(sorted(m for m in {AVOIDED!r} if m in sys.modules), file=sys.stderr)"
+    )
+    for _ in range(2):  # the first run fills dockopt's cache (the parser's tables), as an editor's first save does
+        out = subprocess.run([sys.executable, "-c", code], input=stdin, capture_output=True, cwd=tmp_path, env=_env(), check=True)
+    assert out.stdout.startswith(b"FROM python:3.12")  # the rewrite ran
+    found = ast.literal_eval(out.stderr.decode().strip().splitlines()[-1])
+    assert isinstance(found, list)
+    return found
+
+
+def test_stdin_rewrite_imports_no_pathlib_or_json(tmp_path: Path) -> None:
+    # `dockopt rewrite -` is the editors' call on every save: pathlib (with urllib.parse and
+    # ipaddress) was about a tenth of its start-up, json and zlib (the parse table's cache, the
+    # exec form) a twentieth. Config discovery from the cwd runs on strings.
+    assert _rewrite_modules(tmp_path, "-") == []
+
+
+@pytest.mark.parametrize("where", ["stdin-filename", "config"])
+def test_real_paths_still_import_pathlib(tmp_path: Path, where: str) -> None:
+    # Negative controls for the check above: a named file, or a config file found, is a Path.
+    if where == "config":
+        write(tmp_path / ".dockopt.toml", "unsafe = false\n")
+        args: tuple[str, ...] = ("-",)
+    else:
+        args = ("--stdin-filename", str(tmp_path / "Dockerfile"), "-")
+    assert "pathlib" in _rewrite_modules(tmp_path, *args)
+
+
+def test_escaped_exec_form_still_imports_json(tmp_path: Path) -> None:
+    # Negative control: an exec form with an escape is read by the JSON decoder.
+    assert "json" in _rewrite_modules(tmp_path, "-", stdin=b'FROM python:3.12\nCMD ["python", "-c", "print(\\"hi\\")"]\n')
 
 
 def test_shell_completion_goes_to_click(tmp_path: Path) -> None:

@@ -38,4 +38,4 @@ def test_wheel_ships_grammar_and_parses_from_it(tmp_path: Path) -> None:
     grammar, keyword = out.stdout.split()
     assert grammar == str(tmp_path / "site" / "dockopt" / "grammar" / "dockerfile.lark")
     assert keyword == "RUN"
-    assert list((tmp_path / "cache" / "dockopt").glob("lalr-*.json"))
+    assert list((tmp_path / "cache" / "dockopt").glob("lalr-table-*.marshal"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -19,7 +20,7 @@ from dockopt import rewrite
 from dockopt.passes import RULES
 from dockopt.passes.base import Context, Rule, RuleRef
 from dockopt.syntax import parse
-from tests.conftest import all_dockerfiles
+from tests.conftest import FIXTURES, all_dockerfiles
 
 
 @pytest.mark.parametrize("ref", RULES, ids=lambda r: r.id)
@@ -47,6 +48,7 @@ def _options() -> list[Context]:
         Context(installer="uv"),
         Context(cache_mounts=True),
         Context(unsafe=True, installer="uv", cache_mounts=True, layout="user"),
+        Context(context_dir=FIXTURES / "apps" / "flask-gunicorn"),  # DO009 needs a context to look at
     ]
 
 
@@ -69,19 +71,24 @@ def test_a_rule_left_out_by_when_changes_nothing(ref: RuleRef) -> None:
     assert said_no and said_yes  # the test saw both answers
 
 
-def test_when_matters_somewhere() -> None:
-    """Negative control: the rules ``when`` leaves out do change fixtures once their option is on."""
-    changed = {r.id: False for r in RULES if r.when is not None}
+def test_when_matters_somewhere(tmp_path: Path) -> None:
+    """Negative control: the rules ``when`` leaves out do act on fixtures once their option (or a context) is there.
+
+    DO009 only advises (skips, never changes), on a context holding a large file.
+    """
+    with (tmp_path / "model.safetensors").open("wb") as fh:
+        fh.truncate(200_000_000)  # sparse: no disk used
+    acted = {r.id: False for r in RULES if r.when is not None}
     for path in all_dockerfiles():
         text = path.read_text(encoding="utf-8")
         try:
-            result = rewrite(text, installer="uv", cache_mounts=True)
+            result = rewrite(text, installer="uv", cache_mounts=True, context_dir=tmp_path)
         except Exception:
             continue
-        for c in result.changes:
-            if c.rule in changed:
-                changed[c.rule] = True
-    assert all(changed.values()), changed
+        for c in [*result.changes, *(s for s in result.skips if s.rule == "DO009")]:
+            if c.rule in acted:
+                acted[c.rule] = True
+    assert all(acted.values()), acted
 
 
 def test_a_default_rewrite_imports_only_the_rules_it_can_run() -> None:
@@ -92,7 +99,7 @@ def test_a_default_rewrite_imports_only_the_rules_it_can_run() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")[0]
     loaded = eval(out)  # a list literal printed by the child
-    for module in ("apt_no_recommends", "cache_mounts", "uv_installer", "dockerignore"):
+    for module in ("apt_no_recommends", "cache_mounts", "uv_installer", "dockerignore", "large_files"):
         assert module not in loaded
     for module in ("deps_first", "multi_stage", "run_cleanup"):  # negative control: the rules it runs are there
         assert module in loaded

@@ -62,7 +62,7 @@ def document_job(uri: str, workspace_root: str | None) -> Job:
     """The settings and build context for the buffer at ``uri``; raise ConfigError for a bad config."""
     resolver = Resolver()
 
-    def settings(folder: Path) -> Config:
+    def settings(folder: str | os.PathLike[str]) -> Config:
         cfg = resolver.for_folder(folder)
         cfg.check_rules()
         return cfg

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import posixpath
 from functools import cached_property
-from pathlib import Path
 
 from .. import lazyre
 from ..records_base import Record
@@ -24,6 +23,10 @@ from .environment import StageEnvironment, stage_environments
 from .runs import POSIX_SHELLS, Script
 from .scope import WINDOWS_MARKERS, Scope, image_name
 from .stages import StageGraph
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
 
 #: Images that ship no apt lists (the official Debian-based images remove them).
 _NO_LISTS_IMAGES = frozenset({"python", "debian", "ubuntu", "node", "buildpack-deps"})

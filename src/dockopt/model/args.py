@@ -47,6 +47,8 @@ def expand(text: str, values: Values, *, keep: Iterable[str] = ()) -> str | None
     the base image's ENV: unknown. Names in ``keep`` are left as written
     (``$PATH`` while PATH values are compared).
     """
+    if "$" not in text:  # nothing to substitute (most texts): the pattern need not even be compiled
+        return text
     kept = frozenset(keep)
     unknown = False
 

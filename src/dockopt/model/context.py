@@ -21,7 +21,6 @@ import posixpath
 import re
 from collections.abc import Iterator
 from functools import cached_property
-from pathlib import Path
 
 from .. import lazyre
 from ..records_base import Mutable
@@ -29,6 +28,7 @@ from . import project
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
 
 #: Files larger than this are not read (a requirements file never is).
@@ -156,7 +156,11 @@ class BuildContext:
     """Read-only questions about a build context directory; None answers when there is none."""
 
     def __init__(self, root: Path | None) -> None:
-        self.root = Path(root) if root is not None else None
+        self.root: Path | None = None
+        if root is not None:
+            from pathlib import Path  # only for a real context: `dockopt rewrite -` (no context) starts without it
+
+            self.root = Path(root)
         self._texts: dict[str, str | None] = {}
 
     @cached_property

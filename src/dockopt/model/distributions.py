@@ -18,7 +18,6 @@ What a distribution needs from Debian at run time comes from the one table
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
 from collections.abc import Iterable
@@ -231,6 +230,8 @@ def _pipenv(context: BuildContext, *, dev: bool) -> list[Found]:
     sections = ("default", "develop") if dev else ("default",)
     text = context.read("Pipfile.lock")
     if text is not None:
+        import json  # only for a Pipfile.lock: `dockopt rewrite -` (editors, every save) starts without it
+
         try:
             data: Any = json.loads(text)
         except ValueError:

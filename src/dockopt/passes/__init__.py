@@ -18,8 +18,9 @@ if TYPE_CHECKING:
     from .base import AnyRule
 
 #: Each rule by its id, name, safety and module (see :class:`RuleRef`): a rule's module is imported
-#: when the pipeline runs it or something reads its docs. ``when`` repeats the first test of the
-#: rule's ``apply`` (off unless its option is given), so a default run never imports those rules.
+#: when the pipeline runs it or something reads its docs. ``when`` repeats the test of the rule's
+#: ``apply`` that leaves it nothing to do (off unless its option is given; DO009 without a build
+#: context, as for `dockopt rewrite -`), so such a run never imports those rules.
 RULES: tuple[AnyRule, ...] = (
     RuleRef("DO001", "deps-first", "safe", "deps_first"),
     RuleRef("DO002", "multi-stage", "safe", "multi_stage"),
@@ -31,7 +32,7 @@ RULES: tuple[AnyRule, ...] = (
     RuleRef("DO008", "cache-mounts", "safe", "cache_mounts", when=lambda ctx: ctx.cache_mounts),
     RuleRef("DO006", "run-cleanup", "safe", "run_cleanup"),
     RuleRef("DO007", "apt-no-recommends", "unsafe", "apt_no_recommends"),
-    RuleRef("DO009", "large-files", "safe", "large_files"),
+    RuleRef("DO009", "large-files", "safe", "large_files", when=lambda ctx: ctx.context.known),
     # kind "context": run by the command line after the rewrite, not by the pipeline
     RuleRef("DO010", "dockerignore", "safe", "dockerignore", kind="context"),
 )

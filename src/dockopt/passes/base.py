@@ -11,7 +11,6 @@ the line it is about.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 from .. import lazyre
 from ..config import DEFAULT_LARGE_FILE_THRESHOLD
@@ -22,6 +21,7 @@ from ..syntax import Dockerfile, Instruction
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Literal, TypeAlias
     Safety = Literal["safe", "unsafe"]
     #: ``tree``: a pass the pipeline runs on the Dockerfile. ``context``: a step the

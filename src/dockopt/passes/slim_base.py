@@ -102,7 +102,7 @@ def tables() -> Tables:
         ImageFamily(
             key=key,
             names=frozenset(entry["names"]),
-            version=re.compile(entry["version"]),
+            version=lazyre.compile(entry["version"]),  # compiled for the family a FROM names (start-up)
             example=entry["example"],
             slim=entry["slim"],
             slim_suite=entry["slim_suite"],

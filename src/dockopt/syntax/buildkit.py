@@ -16,11 +16,16 @@ positions, so it cannot give a lossless tree).
 
 from __future__ import annotations
 
-import json
+import functools
 import math
 import re
 
+from .. import lazyre
 from .record import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import json
 
 # Go's unicode.IsSpace, which BuildKit uses to trim lines. Python's str.isspace
 # differs (it also counts \x1c-\x1f), so the set is spelled out.
@@ -38,10 +43,10 @@ _BYTE_SPACE_SET = frozenset(BYTE_SPACE)
 WHITESPACE_RE = re.compile(r"[\t\v\f\r ]+")
 
 # DirectiveParser's pattern; Go's \s is ASCII [\t\n\f\r ].
-DIRECTIVE_RE = re.compile(r"#[\t\n\f\r ]*([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*\Z", re.S)
+DIRECTIVE_RE = lazyre.compile(r"#[\t\n\f\r ]*([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*\Z", re.S)
 KNOWN_DIRECTIVES = frozenset({"syntax", "escape", "check"})
 
-HEREDOC_WORD_RE = re.compile(r"([0-9]*)<<(-?)([^<]*)\Z", re.S)  # Go's \d is ASCII
+HEREDOC_WORD_RE = lazyre.compile(r"([0-9]*)<<(-?)([^<]*)\Z", re.S)  # Go's \d is ASCII
 
 #: Instructions whose arguments may open heredocs (BuildKit's heredocDirectives).
 HEREDOC_KEYWORDS = frozenset({"run", "copy", "add"})
@@ -55,7 +60,7 @@ def continuation_re(escape: str) -> re.Pattern[str]:
     character continues too.
     """
     e = re.escape(escape)
-    return re.compile(rf"(?:(?<=[^{e}])|^){e}[ \t]*\Z")
+    return lazyre.compile(rf"(?:(?<=[^{e}])|^){e}[ \t]*\Z")
 
 
 CONTINUATION_RE = {"\\": continuation_re("\\"), "`": continuation_re("`")}
@@ -165,13 +170,18 @@ def _extract_flags(line: str, pos: int, end: int) -> tuple[tuple[tuple[int, int,
             return tuple(flags), None, end
 
 
-_GO_SPACE_RUN = re.compile(f"[{re.escape(GO_SPACE)}]+")
+_GO_SPACE_RUN = lazyre.compile(f"[{re.escape(GO_SPACE)}]+")
+#: What Python's str.split() takes for whitespace beyond Go's unicode.IsSpace.
+_PY_ONLY_SPACE = "\x1c\x1d\x1e\x1f"
 
 
 def parse_words(rest: str, escape: str) -> list[str]:
     """parseWords: split ENV/LABEL/ARG arguments into words, quotes kept."""
     if "'" not in rest and '"' not in rest and escape not in rest:
-        # Nothing quoted or escaped (the usual case): words are the runs between spaces.
+        # Nothing quoted or escaped (the usual case): words are the runs between spaces. str.split()
+        # splits at exactly Go's spaces unless the text holds one of the four it adds (no pattern to compile).
+        if not any(c in rest for c in _PY_ONLY_SPACE):
+            return rest.split()
         return [w for w in _GO_SPACE_RUN.split(rest) if w]
     words: list[str] = []
     word: list[str] = []
@@ -241,11 +251,24 @@ def _go_number(text: str) -> float:
     return value
 
 
-_JSON = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_go_number, parse_int=_go_number)
+@functools.cache
+def _json_decoder() -> json.JSONDecoder:
+    import json  # only for arrays _PLAIN_ARRAY_RE does not read: `dockopt rewrite -` (editors) starts without it
+
+    return json.JSONDecoder(parse_constant=_reject_constant, parse_float=_go_number, parse_int=_go_number)
+
+
+# The usual exec form, an array of strings without escapes or control characters
+# (which JSON refuses unescaped), with JSON's whitespace: each string's value is
+# the text between its quotes, as the decoder would read it.
+_PLAIN_STRING = r'"[^"\\\x00-\x1f]*"'
+_PLAIN_ARRAY_RE = lazyre.compile(
+    rf"\[[ \t\n\r]*(?:{_PLAIN_STRING}[ \t\n\r]*(?:,[ \t\n\r]*{_PLAIN_STRING}[ \t\n\r]*)*)?\]"
+)
 
 # Lone surrogates (from ``\\udXXX`` escapes or undecodable bytes): Go's decoder
 # turns each into U+FFFD.
-_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+_SURROGATE_RE = lazyre.compile("[\ud800-\udfff]")
 
 
 def parse_json_array(rest: str) -> list[str] | None:
@@ -258,16 +281,20 @@ def parse_json_array(rest: str) -> list[str] | None:
     rest = go_lstrip(rest)
     if not rest.startswith("["):
         return None
-    try:
-        value, _ = _JSON.raw_decode(rest)
-    except ValueError:
-        return None
+    plain = _PLAIN_ARRAY_RE.match(rest)
+    if plain is not None:
+        value: object = plain.group().split('"')[1::2]
+    else:
+        try:
+            value, _ = _json_decoder().raw_decode(rest)
+        except ValueError:
+            return None
     if not isinstance(value, list):
         return None
     for item in value:
         if not isinstance(item, str):
             raise NotStringArray("when using JSON array syntax, arrays must be comprised of strings only")
-    return [_SURROGATE_RE.sub("\ufffd", item) for item in value]
+    return [item if item.isascii() else _SURROGATE_RE.sub("\ufffd", item) for item in value]
 
 
 class ArgumentError(ValueError):

@@ -4,8 +4,10 @@ Lark analyses the grammar: it checks it, resolves the repetitions into
 rules and computes the parse table. Importing lark costs about 40 ms, four
 times a bare Python start, and editors run ``dockopt`` on every save. The
 table itself is plain data. So lark builds it once (on the first run, or
-after the grammar changes) and it is cached as JSON keyed by the checksum of the
-grammar and of this module (which writes the table). The few lines below run
+after the grammar changes) and it is kept in dockopt's cache folder
+(:mod:`dockopt.cachefiles`, marshal: read without importing json) with the
+grammar text and this module's source (which writes the table), and used only
+while both are still exactly those. The few lines below run
 it: shift a token, or reduce a rule and follow the goto. It is the same loop as lark's ``ParserState.feed_token``.
 ``tests/syntax/test_lalr.py`` checks that it builds the same trees as lark's
 own parser.
@@ -17,12 +19,10 @@ its parent, and every other rule becomes a :class:`Node` with its children.
 
 from __future__ import annotations
 
-import json
-import os
-import zlib
 from collections.abc import Iterable
 from itertools import chain
 
+from .. import cachefiles
 from .tokens import Token
 
 SHIFT = 0
@@ -160,15 +160,10 @@ def build_table_data(grammar: str) -> dict[str, object]:
             else:
                 if arg not in index:
                     index[arg] = len(rules)
-                    rules.append([arg.origin.name, len(arg.expansion)])
+                    rules.append([str(arg.origin.name), len(arg.expansion)])  # a plain str: marshal takes no subclass
                 row[symbol] = [REDUCE, index[arg]]
         states.append(row)
     return {"states": states, "rules": rules, "start": table.start_states["start"], "end": table.end_states["start"]}
-
-
-def cache_dir() -> str:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "dockopt")
 
 
 def _builder_source() -> bytes:
@@ -180,28 +175,24 @@ def _builder_source() -> bytes:
         return b""
 
 
+_CACHE_STEM = "lalr-table"
+
+
 def load_table(grammar: str, cache: str | None = None) -> Table:
-    """The table for ``grammar``, from the cache when it has one for this exact grammar text."""
-    checksum = zlib.crc32(grammar.encode("utf-8") + _builder_source())
-    folder = cache if cache is not None else cache_dir()
-    path = os.path.join(folder, f"lalr-{checksum:08x}-{len(grammar)}.json")
-    try:
-        with open(path, encoding="utf-8") as fh:
-            return Table(json.load(fh))
-    except (OSError, ValueError, KeyError, TypeError, AssertionError):
-        pass
+    """The table for ``grammar``, from the cache when it was built from this exact grammar by this module.
+
+    ``cache`` is the folder (default: dockopt's cache folder). A missing,
+    stale or broken file, or one that cannot be written, only costs lark's
+    analysis again.
+    """
+    source = _builder_source()
+    path = cachefiles.cache_path(_CACHE_STEM, folder=cache)
+    kept = cachefiles.read_marshal(path)
+    if isinstance(kept, tuple) and len(kept) == 3 and kept[0] == grammar and kept[1] == source:
+        try:
+            return Table(kept[2])
+        except (LookupError, ValueError, TypeError, AssertionError, AttributeError):
+            pass
     data = build_table_data(grammar)
-    _save(path, data)
+    cachefiles.write_marshal(path, (grammar, source, data))
     return Table(data)
-
-
-def _save(path: str, data: dict[str, object]) -> None:
-    """Write the cache atomically; a read-only home only costs the next run the analysis again."""
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, separators=(",", ":"))
-        os.replace(tmp, path)
-    except OSError:
-        pass

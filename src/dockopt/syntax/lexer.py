@@ -135,7 +135,9 @@ class DockerfileLexer:
         escape = "\\"
         while i < n:
             content = contents[i]
-            m = buildkit.DIRECTIVE_RE.match(buildkit.go_lstrip(content))
+            stripped = buildkit.go_lstrip(content)
+            # Only a comment can be a directive: most files start with FROM, and need not compile the pattern.
+            m = buildkit.DIRECTIVE_RE.match(stripped) if stripped.startswith("#") else None
             if m is None or m.group(1).lower() not in buildkit.KNOWN_DIRECTIVES:
                 break
             key = m.group(1).lower()
