@@ -48,7 +48,7 @@ def render(report: Report) -> str:
         rows.insert(1, ("unproven (not applied)", totals["unproven"]))
     rows += [
         ("changes made", totals["changes"]),
-        (".dockerignore files added (DO010)", totals.get("new_files", 0)),
+        (f".dockerignore files {'to add' if mode == 'dry-run' else 'added'} (DO010)", totals.get("new_files", 0)),
         ("repositories with changes", totals["repositories_changed"]),
         ("repositories skipped / in error", f"{totals['repositories_skipped']} / {totals['repository_errors']}"),
     ]
