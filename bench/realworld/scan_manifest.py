@@ -4,7 +4,7 @@ Lists every file named like a Dockerfile (``Dockerfile``, ``Dockerfile.dev``,
 ``app.Dockerfile`` ...) in each snapshot under ``/work/.mirror`` (the session's
 ``fetch`` tool puts them there), pinned to the snapshot's commit. Every file
 that looks like a Python one is kept; of the others at most ``--per-repo`` per
-repository (spread over its sorted paths), so that the collections of
+repository (spread over its sorted paths; all of ``--all-of``), so that the collections of
 hundreds of images (vimagick, jessfraz, Windows images) do not outnumber the
 Python services. Only repository, commit and path are written, never the text.
 
@@ -32,6 +32,8 @@ def git(repo: Path, *args: str) -> bytes:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--per-repo", type=int, default=25, help="non-Python files kept per repository")
+    ap.add_argument("--all-of", nargs="*", default=["moby/buildkit"],
+                    help="repositories kept whole (BuildKit's own parser test files are edge cases worth every one)")
     args = ap.parse_args()
     print("# Real Dockerfiles for bench/realworld/scan.py: repository, commit, path; never the text.")
     print("# Written by scan_manifest.py from the snapshots in /work/.mirror (see README.md).")
@@ -46,7 +48,7 @@ def main() -> None:
         python, other = [], []
         for p in paths:
             (python if PYTHONISH.search(git(mirror, "show", f"{commit}:{p}")) else other).append(p)
-        if len(other) > args.per_repo:
+        if len(other) > args.per_repo and repo not in args.all_of:
             step = len(other) / args.per_repo
             other = [other[int(i * step)] for i in range(args.per_repo)]
         for p in sorted(python + other):
