@@ -31,7 +31,7 @@ def git(repo: Path, *args: str) -> bytes:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--per-repo", type=int, default=25, help="non-Python files kept per repository")
+    ap.add_argument("--per-repo", type=int, default=8, help="non-Python files kept per repository")
     ap.add_argument("--all-of", nargs="*", default=["moby/buildkit"],
                     help="repositories kept whole (BuildKit's own parser test files are edge cases worth every one)")
     args = ap.parse_args()
