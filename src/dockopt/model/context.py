@@ -90,6 +90,7 @@ class DockerIgnore:
             if len(pattern) > 1 and pattern.startswith("/"):
                 pattern = pattern[1:]
             self.patterns.append((re.compile(_pattern_regex(pattern)), exclusion))
+        self._exceptions = any(exclusion for _, exclusion in self.patterns)
 
     def ignored(self, rel: str) -> bool:
         rel = posixpath.normpath(rel)
@@ -105,10 +106,22 @@ class DockerIgnore:
                 matched = not exclusion
         return matched
 
+    def ignored_below_kept_folder(self, rel: str) -> bool:
+        """``ignored(rel)`` for a normalised path whose folders are all known not to be ignored.
+
+        Without ``!`` lines no pattern can match a folder that is not ignored, so
+        only the path itself needs matching: a walk that never descends into an
+        ignored folder asks this instead of testing every parent again (a
+        context of 6,000 files took two seconds, a million regex matches).
+        """
+        if self.has_exceptions:
+            return self.ignored(rel)
+        return any(regex.match(rel) is not None for regex, _exclusion in self.patterns)
+
     @property
     def has_exceptions(self) -> bool:
         """Whether a ``!`` line may bring back something below an excluded folder."""
-        return any(exclusion for _, exclusion in self.patterns)
+        return self._exceptions
 
 
 def glob_regex(pattern: str) -> re.Pattern[str]:
@@ -309,7 +322,7 @@ def _walk(root: Path, ignore: DockerIgnore | None) -> Inventory:
                 out.truncated = True
                 return out
             rel = f"{folder}/{entry.name}" if folder else entry.name
-            ignored = ignore is not None and ignore.ignored(rel)
+            ignored = ignore is not None and ignore.ignored_below_kept_folder(rel)
             try:
                 is_dir = entry.is_dir(follow_symlinks=False)
                 size = 0 if is_dir else entry.stat(follow_symlinks=False).st_size
