@@ -82,6 +82,23 @@ def test_made_without_pip_when_only_the_base_pip_installs() -> None:
     assert _lean(install=reader) == "without-pip"  # dockopt's own pyproject reader (DO001)
 
 
+def test_a_requirements_file_that_lists_pip_installs_it_into_the_virtualenv(tmp_path: Path) -> None:
+    """`pip==24.0` in requirements.txt (or a file it includes) puts pip into the pip-less virtualenv: removed at the end."""
+    text = BUILDER.format(image="python:3.12", install="pip install -r requirements.txt")
+    (tmp_path / "base.txt").write_text("flask==3.0.0\npip==24.0\n")
+    (tmp_path / "requirements.txt").write_text("-r base.txt\nrequests==2.32.3\n")
+    out = dockopt.rewrite(text, select=[RULE.name], context_dir=tmp_path)
+    builder = out.text.split("\n\nFROM", 1)[0]
+    assert "--without-pip" in builder and "PIP_PYTHON=/opt/venv/bin/python" in builder
+    assert builder.rstrip().endswith("RUN /opt/venv/bin/python -m pip uninstall --yes pip wheel")
+    assert "the pip that RUN at line 5 installs into it is removed" in out.changes[0].message
+    check_invariants(text, out.text, result=out, select=[RULE.name], context_dir=tmp_path)
+    # negative controls: pip-tools is not pip, and without pip in the files nothing puts it there
+    (tmp_path / "base.txt").write_text("flask==3.0.0\npip-tools==7.4.1\n")
+    out = dockopt.rewrite(text, select=[RULE.name], context_dir=tmp_path)
+    assert "--without-pip" in out.text and "uninstall" not in out.text
+
+
 def test_pip_is_kept_until_the_end_where_something_may_need_it_inside_the_virtualenv() -> None:
     assert _lean(image="python:3.11") == "uninstall"  # its venv brings setuptools
     assert _lean(image="python:3") == "uninstall"  # no version in the tag

@@ -51,7 +51,6 @@ _BARE_PIP_RE = lazyre.compile(r"pip(3(\.\d+)?)?")
 #: Modules a ``python -c`` may import and still run no pip.
 _PLAIN_MODULES = frozenset({"tomllib", "json", "sys", "re"})
 _PIP_OPTIONS_REFUSED = frozenset({"--python", "--user", "--prefix", "--root", "--isolated"})
-_PIP_PACKAGE_RE = lazyre.compile(r"(?i)pip([<>=!~\[;].*)?")
 
 
 def why_pip_stays(model: Analysis, found: VenvCopy) -> tuple[Instruction, str] | None:
@@ -102,15 +101,18 @@ def pip_installed_into(model: Analysis, found: VenvCopy) -> Instruction | None:
     Made without pip, the virtualenv gets pip from that install (the base's
     pip, pointed at it by ``PIP_PYTHON``, installs the newest pip into it, and
     PATH finds that one from then on), so pip is still removed at the end.
+    A requirements file that lists pip (``pip==24.0``, as ``uv pip compile``
+    writes when requirements.in names it) installs it as well: the files the
+    install reads, and those they include, count as its arguments do.
     """
+    from .distributions import run_distributions  # only here: most files never make a virtualenv
+
     after = False
     for ins in found.source.instructions:
         if ins is found.created:
             after = True
-        elif after and ins.keyword == "RUN":
-            for _cmd, call in model.script(ins).calls:
-                if call.manager == "pip" and call.is_install and any(_PIP_PACKAGE_RE.fullmatch(p) for p in call.packages):
-                    return ins
+        elif after and ins.keyword == "RUN" and any(d.name == "pip" for d in run_distributions(ins, model.context)):
+            return ins
     return None
 
 

@@ -165,5 +165,6 @@ other program that may run Python (`python -m spacy download` calls pip), a
 heredoc, or a stage built FROM it. A stage that upgrades pip after making the
 virtualenv (`pip install --upgrade pip && pip install -r requirements.txt`)
 still gets it `--without-pip`: the base's pip installs the newest pip into it,
-PATH finds that one for the later installs, and it is removed at the end.""",
+PATH finds that one for the later installs, and it is removed at the end. So
+does a requirements file that lists pip (`pip==24.0`), or a file it includes.""",
 )
