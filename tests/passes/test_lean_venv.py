@@ -116,6 +116,28 @@ def test_pip_is_kept_until_the_end_where_something_may_need_it_inside_the_virtua
     assert "--without-pip" not in dockopt.rewrite(made, select=[RULE.name]).text
 
 
+def test_a_base_tag_from_a_build_argument_keeps_pip() -> None:
+    """`FROM python:${PY}` builds whatever `--build-arg PY=...` says: 3.8's pip may not know PIP_PYTHON
+    (the virtualenv would stay empty) and 3.11's virtualenv needs setuptools, so the default 3.12 proves nothing."""
+    from dockopt.model.analysis import analyse
+    from dockopt.model.venv_pip import why_pip_stays
+
+    for image in ("python:${PY}", "python:${PY}-slim", "docker.io/library/python:$PY"):
+        text = "ARG PY=3.12\n" + BUILDER.format(image=image, install="pip install -r requirements.txt")
+        out = dockopt.rewrite(text, select=[RULE.name]).text
+        assert "--without-pip" not in out and "PIP_PYTHON" not in out, image
+        assert out.split("\n\nFROM", 1)[0].rstrip().endswith("RUN /opt/venv/bin/python -m pip uninstall --yes pip wheel")
+        model = analyse(dockopt.parse(text))
+        ins, reason = why_pip_stays(model, model.venv_copies[0]) or (None, "")
+        assert ins is not None and ins.line == 3 and "build argument" in reason and "python:3.12" in reason
+    # through a stage built FROM it too
+    text = "ARG PY=3.12\nFROM python:${PY} AS base\n" + BUILDER.format(image="base", install="pip install -r requirements.txt")
+    assert "--without-pip" not in dockopt.rewrite(text, select=[RULE.name]).text
+    # negative control: the same default written into the FROM line is made without pip
+    text = "ARG PY=3.12\n" + BUILDER.format(image="python:3.12", install="pip install -r requirements.txt")
+    assert "--without-pip" in dockopt.rewrite(text, select=[RULE.name]).text
+
+
 def test_why_pip_stays_names_the_instruction_and_the_reason() -> None:
     from dockopt.model.analysis import analyse
     from dockopt.model.venv_pip import why_pip_stays

@@ -18,7 +18,9 @@ given: poetry, pipenv, ``python -m spacy download``, a build script. What a
 program does cannot be read from the Dockerfile, so only commands known not
 to run Python code count; anything else keeps pip in the virtualenv.
 
-Only for official ``python`` images whose tag names 3.12 or newer: they
+Only for official ``python`` images whose tag names 3.12 or newer, written
+in the FROM line rather than taken from a build argument (``FROM
+python:${PY}`` builds whatever ``--build-arg PY=3.8`` says): they
 carry pip 23.2 or newer (``PIP_PYTHON`` needs 22.3), and their virtualenvs
 hold pip alone, so a virtualenv without pip, with pip removed at the end as
 before, has the same files. Before 3.12 ``python -m venv`` also installs
@@ -68,6 +70,13 @@ def why_pip_stays(model: Analysis, found: VenvCopy) -> tuple[Instruction, str] |
         return created, (
             f"`{image}` has Python {version[0]}.{version[1]}: before 3.12 `python -m venv` also installs setuptools, "
             "which code importing pkg_resources may need"
+        )
+    written = next((s.base for s in model.graph.ancestry(source) if s.base and "$" in s.base), None)
+    if written is not None:
+        return created, (
+            f"the base image `{written}` takes its tag from a build argument (`{image}` by default), which a build "
+            "may set to a Python before 3.12, whose virtualenv also needs setuptools, or to an image whose pip "
+            "does not know PIP_PYTHON"
         )
     problem = _maker_problem(model, created, found.venv)
     if problem is not None:
