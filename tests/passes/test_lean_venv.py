@@ -82,6 +82,23 @@ def test_made_without_pip_when_only_the_base_pip_installs() -> None:
     assert _lean(install=reader) == "without-pip"  # dockopt's own pyproject reader (DO001)
 
 
+def test_a_requirements_file_that_lists_pip_installs_it_into_the_virtualenv(tmp_path: Path) -> None:
+    """`pip==24.0` in requirements.txt (or a file it includes) puts pip into the pip-less virtualenv: removed at the end."""
+    text = BUILDER.format(image="python:3.12", install="pip install -r requirements.txt")
+    (tmp_path / "base.txt").write_text("flask==3.0.0\npip==24.0\n")
+    (tmp_path / "requirements.txt").write_text("-r base.txt\nrequests==2.32.3\n")
+    out = dockopt.rewrite(text, select=[RULE.name], context_dir=tmp_path)
+    builder = out.text.split("\n\nFROM", 1)[0]
+    assert "--without-pip" in builder and "PIP_PYTHON=/opt/venv/bin/python" in builder
+    assert builder.rstrip().endswith("RUN /opt/venv/bin/python -m pip uninstall --yes pip wheel")
+    assert "the pip that RUN at line 5 installs into it is removed" in out.changes[0].message
+    check_invariants(text, out.text, result=out, select=[RULE.name], context_dir=tmp_path)
+    # negative controls: pip-tools is not pip, and without pip in the files nothing puts it there
+    (tmp_path / "base.txt").write_text("flask==3.0.0\npip-tools==7.4.1\n")
+    out = dockopt.rewrite(text, select=[RULE.name], context_dir=tmp_path)
+    assert "--without-pip" in out.text and "uninstall" not in out.text
+
+
 def test_pip_is_kept_until_the_end_where_something_may_need_it_inside_the_virtualenv() -> None:
     assert _lean(image="python:3.11") == "uninstall"  # its venv brings setuptools
     assert _lean(image="python:3") == "uninstall"  # no version in the tag
@@ -97,6 +114,28 @@ def test_pip_is_kept_until_the_end_where_something_may_need_it_inside_the_virtua
     assert _lean(extra="\nFROM builder AS test\nRUN pip install pytest\n") == "uninstall"
     made = BUILDER.replace("python -m venv /opt/venv", "python -m venv --copies /opt/venv")
     assert "--without-pip" not in dockopt.rewrite(made, select=[RULE.name]).text
+
+
+def test_a_base_tag_from_a_build_argument_keeps_pip() -> None:
+    """`FROM python:${PY}` builds whatever `--build-arg PY=...` says: 3.8's pip may not know PIP_PYTHON
+    (the virtualenv would stay empty) and 3.11's virtualenv needs setuptools, so the default 3.12 proves nothing."""
+    from dockopt.model.analysis import analyse
+    from dockopt.model.venv_pip import why_pip_stays
+
+    for image in ("python:${PY}", "python:${PY}-slim", "docker.io/library/python:$PY"):
+        text = "ARG PY=3.12\n" + BUILDER.format(image=image, install="pip install -r requirements.txt")
+        out = dockopt.rewrite(text, select=[RULE.name]).text
+        assert "--without-pip" not in out and "PIP_PYTHON" not in out, image
+        assert out.split("\n\nFROM", 1)[0].rstrip().endswith("RUN /opt/venv/bin/python -m pip uninstall --yes pip wheel")
+        model = analyse(dockopt.parse(text))
+        ins, reason = why_pip_stays(model, model.venv_copies[0]) or (None, "")
+        assert ins is not None and ins.line == 3 and "build argument" in reason and "python:3.12" in reason
+    # through a stage built FROM it too
+    text = "ARG PY=3.12\nFROM python:${PY} AS base\n" + BUILDER.format(image="base", install="pip install -r requirements.txt")
+    assert "--without-pip" not in dockopt.rewrite(text, select=[RULE.name]).text
+    # negative control: the same default written into the FROM line is made without pip
+    text = "ARG PY=3.12\n" + BUILDER.format(image="python:3.12", install="pip install -r requirements.txt")
+    assert "--without-pip" in dockopt.rewrite(text, select=[RULE.name]).text
 
 
 def test_why_pip_stays_names_the_instruction_and_the_reason() -> None:

@@ -18,7 +18,9 @@ given: poetry, pipenv, ``python -m spacy download``, a build script. What a
 program does cannot be read from the Dockerfile, so only commands known not
 to run Python code count; anything else keeps pip in the virtualenv.
 
-Only for official ``python`` images whose tag names 3.12 or newer: they
+Only for official ``python`` images whose tag names 3.12 or newer, written
+in the FROM line rather than taken from a build argument (``FROM
+python:${PY}`` builds whatever ``--build-arg PY=3.8`` says): they
 carry pip 23.2 or newer (``PIP_PYTHON`` needs 22.3), and their virtualenvs
 hold pip alone, so a virtualenv without pip, with pip removed at the end as
 before, has the same files. Before 3.12 ``python -m venv`` also installs
@@ -51,7 +53,6 @@ _BARE_PIP_RE = lazyre.compile(r"pip(3(\.\d+)?)?")
 #: Modules a ``python -c`` may import and still run no pip.
 _PLAIN_MODULES = frozenset({"tomllib", "json", "sys", "re"})
 _PIP_OPTIONS_REFUSED = frozenset({"--python", "--user", "--prefix", "--root", "--isolated"})
-_PIP_PACKAGE_RE = lazyre.compile(r"(?i)pip([<>=!~\[;].*)?")
 
 
 def why_pip_stays(model: Analysis, found: VenvCopy) -> tuple[Instruction, str] | None:
@@ -69,6 +70,13 @@ def why_pip_stays(model: Analysis, found: VenvCopy) -> tuple[Instruction, str] |
         return created, (
             f"`{image}` has Python {version[0]}.{version[1]}: before 3.12 `python -m venv` also installs setuptools, "
             "which code importing pkg_resources may need"
+        )
+    written = next((s.base for s in model.graph.ancestry(source) if s.base and "$" in s.base), None)
+    if written is not None:
+        return created, (
+            f"the base image `{written}` takes its tag from a build argument (`{image}` by default), which a build "
+            "may set to a Python before 3.12, whose virtualenv also needs setuptools, or to an image whose pip "
+            "does not know PIP_PYTHON"
         )
     problem = _maker_problem(model, created, found.venv)
     if problem is not None:
@@ -102,15 +110,18 @@ def pip_installed_into(model: Analysis, found: VenvCopy) -> Instruction | None:
     Made without pip, the virtualenv gets pip from that install (the base's
     pip, pointed at it by ``PIP_PYTHON``, installs the newest pip into it, and
     PATH finds that one from then on), so pip is still removed at the end.
+    A requirements file that lists pip (``pip==24.0``, as ``uv pip compile``
+    writes when requirements.in names it) installs it as well: the files the
+    install reads, and those they include, count as its arguments do.
     """
+    from .distributions import run_distributions  # only here: most files never make a virtualenv
+
     after = False
     for ins in found.source.instructions:
         if ins is found.created:
             after = True
-        elif after and ins.keyword == "RUN":
-            for _cmd, call in model.script(ins).calls:
-                if call.manager == "pip" and call.is_install and any(_PIP_PACKAGE_RE.fullmatch(p) for p in call.packages):
-                    return ins
+        elif after and ins.keyword == "RUN" and any(d.name == "pip" for d in run_distributions(ins, model.context)):
+            return ins
     return None
 
 

@@ -157,7 +157,8 @@ The virtualenv is made with pip, and pip removed at the end of the stage
 (`RUN /opt/venv/bin/python -m pip uninstall --yes pip wheel`), when the base
 is not an official `python` image whose tag names 3.12 or newer (before 3.12
 `python -m venv` also installs setuptools; a tag like `python:3` says nothing
-of the version), when the RUN that makes it passes options to venv or runs
+of the version, and `FROM python:${PY}` builds whatever `--build-arg PY=` says,
+its default aside), when the RUN that makes it passes options to venv or runs
 more than plain commands after it, or when anything after it in the stage
 may need pip inside the virtualenv: `python -m pip` or the virtualenv's own
 `bin/pip` (the virtualenv's Python has no pip module), pip with `--python`/`--user`/`--prefix`/`--root`, poetry, pipenv, uv, any
@@ -165,5 +166,6 @@ other program that may run Python (`python -m spacy download` calls pip), a
 heredoc, or a stage built FROM it. A stage that upgrades pip after making the
 virtualenv (`pip install --upgrade pip && pip install -r requirements.txt`)
 still gets it `--without-pip`: the base's pip installs the newest pip into it,
-PATH finds that one for the later installs, and it is removed at the end.""",
+PATH finds that one for the later installs, and it is removed at the end. So
+does a requirements file that lists pip (`pip==24.0`), or a file it includes.""",
 )
