@@ -114,7 +114,7 @@ def split(job: Job) -> Dockerfile | None:
     if not sheds(job, placement, plan, facts, slim.image):
         raise Decline(
             job.stage.from_instruction,
-            "a split would shed nothing from the final image, only add a virtualenv with its own pip: "
+            "a split would shed nothing from the final image, only add a second stage and a virtualenv: "
             + (slim.reason or "the base is already slim")
             + ", and nothing build-only is installed",
             actionable=slim.actionable,
