@@ -175,6 +175,7 @@ class BuildContext:
 
             self.root = Path(root)
         self._texts: dict[str, str | None] = {}
+        self._tomls: dict[str, dict[str, Any] | None] = {}
 
     @cached_property
     def ignore(self) -> DockerIgnore | None:
@@ -228,7 +229,13 @@ class BuildContext:
         return text
 
     def toml(self, rel: str) -> dict[str, Any] | None:
-        return project.load_toml(self.read(rel))
+        """A context file parsed as TOML, once per context (a uv.lock runs to thousands of tables, and
+        several rules ask for it every round); the caller must not change the dict it gets."""
+        try:
+            return self._tomls[rel]
+        except KeyError:
+            data = self._tomls[rel] = project.load_toml(self.read(rel))
+            return data
 
     def top_level(self) -> list[str] | None:
         """Names directly in the context that reach the build (``COPY . .`` brings these)."""

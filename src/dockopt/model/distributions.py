@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from .. import lazyre
 from ..records_base import Record
 from ..syntax import Instruction, Stage
-from . import debian, project, runs
+from . import debian, runs
 from .context import BuildContext, logical_lines
 from .packages import PackageInstall
 
@@ -218,7 +218,7 @@ def _requirements_file(path: str, context: BuildContext) -> list[Found]:
 
 def _lock(context: BuildContext, name: str) -> list[Found]:
     """Every distribution a poetry.lock or uv.lock lists (the project's own entry too: harmless)."""
-    data = project.load_toml(context.read(name))
+    data = context.toml(name)
     packages = data.get("package") if data is not None else None
     if not isinstance(packages, list):
         return []
@@ -243,7 +243,7 @@ def _pipenv(context: BuildContext, *, dev: bool) -> list[Found]:
                 if isinstance(data.get(section), dict)
                 for name in data[section]
             ]
-    pipfile = project.load_toml(context.read("Pipfile"))
+    pipfile = context.toml("Pipfile")
     if pipfile is None:
         return []
     tables = ("packages", "dev-packages") if dev else ("packages",)
@@ -257,7 +257,7 @@ def _pipenv(context: BuildContext, *, dev: bool) -> list[Found]:
 
 def _project(context: BuildContext) -> list[Found]:
     """The dependencies pyproject.toml declares (``[project]``, or poetry's own table)."""
-    data = project.load_toml(context.read("pyproject.toml"))
+    data = context.toml("pyproject.toml")
     if data is None:
         return []
     out: list[Found] = []

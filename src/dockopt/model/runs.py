@@ -12,7 +12,6 @@ command line is never scanned twice in a process.
 from __future__ import annotations
 
 import posixpath
-import shlex
 from functools import lru_cache
 
 from .. import lazyre
@@ -20,7 +19,7 @@ from ..records_base import Record
 from ..syntax import Instruction
 from .memo import memo
 from .packages import PackageInstall, package_call
-from .shell import CommandList, SimpleCommand, parse_command
+from .shell import CommandList, SimpleCommand, parse_command, quote_join
 
 _SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh"})
 #: Shells whose ``-c`` text uses POSIX ``&&``/``;``/``|`` semantics (what the rules edit).
@@ -125,7 +124,7 @@ def _read(ins: Instruction) -> Script:
     if argv is not None:
         if len(argv) >= 3 and posixpath.basename(argv[0]) in _SHELLS and argv[1] == "-c":
             return Script(argv[2], False, (), True)
-        return Script(shlex.join(argv), False, tuple(a for a in argv if " " in a), True)
+        return Script(quote_join(argv), False, tuple(a for a in argv if " " in a), True)
     if ins.heredocs:
         bodies = tuple(h.content for h in ins.heredocs)
         if text.lstrip().startswith("<<"):

@@ -31,7 +31,6 @@ Only the image word of the FROM line is edited (``ins.edit_args``), so
 from __future__ import annotations
 
 import re
-import shlex
 from functools import cache
 
 from .. import lazyre
@@ -39,6 +38,7 @@ from ..datafiles import load_table
 from ..model import args, debian
 from ..model.distributions import RuntimeNeed, runtime_needs, stage_distributions, unmet
 from ..model.runs import Use, calls, script, uses
+from ..model.shell import quote_join
 from ..records_base import Record
 from ..style import Style
 from ..syntax import Dockerfile, Instruction, Stage
@@ -277,7 +277,7 @@ def _is_language_install(use: Use, family: ImageFamily) -> bool:
         return (action is None and use.name == "yarn") or action in _NODE_INSTALL_ACTIONS
     if any(word.endswith("setup.py") for word in use.args[:1]) and use.name.startswith("python"):
         return True
-    found = calls(shlex.join([use.name, *use.args]))
+    found = calls(quote_join([use.name, *use.args]))
     if not found:
         return False
     call = found[0][1]
@@ -486,7 +486,7 @@ def safety_problem(
 
 
 def _install_problem(stage: Stage, family: ImageFamily, install: Use) -> str:
-    what = shlex.join([install.name, *install.args[:4]]) + (" …" if len(install.args) > 4 else "")
+    what = quote_join([install.name, *install.args[:4]]) + (" …" if len(install.args) > 4 else "")
     kind = "Python packages" if family.key == "python" else "packages"
     return (
         f"{_label(stage)} installs {kind} ({_line(install.ins)}: `{what}`), which may need the compilers "

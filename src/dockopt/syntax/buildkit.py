@@ -17,7 +17,6 @@ positions, so it cannot give a lossless tree).
 from __future__ import annotations
 
 import functools
-import math
 import re
 
 from .. import lazyre
@@ -40,7 +39,8 @@ BYTE_SPACE = "\t\n\v\f\r "
 _BYTE_SPACE_SET = frozenset(BYTE_SPACE)
 
 # BuildKit's reWhitespace / tokenWhitespace: ASCII blanks only.
-WHITESPACE_RE = re.compile(r"[\t\v\f\r ]+")
+_INF = float("inf")
+WHITESPACE_RE = lazyre.compile(r"[\t\v\f\r ]+")
 
 # DirectiveParser's pattern; Go's \s is ASCII [\t\n\f\r ].
 DIRECTIVE_RE = lazyre.compile(r"#[\t\n\f\r ]*([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*\Z", re.S)
@@ -246,7 +246,7 @@ def _reject_constant(name: str) -> object:
 
 def _go_number(text: str) -> float:
     value = float(text)  # Go decodes every JSON number into a float64
-    if math.isinf(value):
+    if value in (_INF, -_INF):
         raise ValueError("number out of range")  # Go's decoder fails; BuildKit falls back to shell form
     return value
 

@@ -19,12 +19,12 @@ the user installs that a distribution needs (git) stays at run time.
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Sequence, Set
 
 from ...model import apt, debian
 from ...model.distributions import RuntimeNeed, runtime_needs, stage_distributions, unmet
 from ...model.packages import PackageInstall, normalize_package_name
+from ...model.shell import quote
 from ...records_base import Record
 from ...style import Style
 from ...syntax import Dockerfile, Instruction, Trivia
@@ -350,4 +350,4 @@ def _quote_assignment(text: str) -> str:
 
 
 def _shell_quote(spec: str) -> str:
-    return spec if re.fullmatch(r"[A-Za-z0-9_.+:=~/-]+", spec) else shlex.quote(spec)
+    return spec if re.fullmatch(r"[A-Za-z0-9_.+:=~/-]+", spec) else quote(spec)
