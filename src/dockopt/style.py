@@ -45,7 +45,8 @@ class Style(Record):
                 upper += 1
             elif case < 0:
                 lower += 1
-            indents.update(found)
+            if found:
+                indents.update(found)
         indent = indents.most_common(1)[0][0] if indents else "    "
         if not indent:
             indent = "    "

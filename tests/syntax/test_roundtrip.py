@@ -100,3 +100,22 @@ def test_json_fallback_to_shell_form() -> None:
 def test_variables_kept_verbatim() -> None:
     doc = parse("FROM a\nENV P=${PATH:-/bin}:$HOME\n")
     assert doc.instructions[1].env_pairs == [("P", "${PATH:-/bin}:$HOME")]
+
+
+def _newline_of_text(text: str) -> str:
+    crlf = text.count("\r\n")
+    return "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
+
+
+@pytest.mark.parametrize("text", CASES.values(), ids=CASES.keys())
+def test_newline_counted_per_instruction_is_the_texts(text: str) -> None:
+    """Dockerfile.newline adds up counts kept on each instruction; it must say what the whole text says."""
+    for variant in (text, text.replace("\n", "\r\n"), "FROM a\r\n# c\r\n" + text, text + "\r\n\r\n"):
+        assert parse(variant).newline == _newline_of_text(variant)
+
+
+def test_newline_follows_edits() -> None:
+    doc = parse("FROM a\r\nRUN b\r\n")
+    assert doc.newline == "\r\n"
+    lf = parse("RUN c\nRUN d\nRUN e\n").instructions
+    assert doc.append(lf).newline == "\n"  # negative control: now most lines end in LF

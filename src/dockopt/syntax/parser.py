@@ -134,9 +134,25 @@ def parse_instructions(snippet: str, escape: str = "\\") -> tuple[Instruction, .
     Passes build new instructions as text in the file's style and parse them
     here, so a new node is exactly what re-reading the output will produce.
     """
+    key = (snippet, escape)
+    made = _SNIPPETS.get(key)
+    if made is not None:
+        # The rules write the same few lines for file after file and round after round: a copy
+        # of the instruction parsed before, with the views read from its tokens carried over
+        # (never the facts the model keeps on a node, which may refer to the node itself).
+        return tuple(ins.with_changes() for ins in made)
     head = snippet[:1]
     if escape == "\\" and head.isascii() and head.isalpha():
         doc = parse(snippet)  # the default escape, and a first line no directive, BOM or comment can start
     else:
         doc = parse(f"# escape={escape}\n{snippet}")
-    return tuple(i.without_origin() for i in doc.instructions)
+    made = tuple(i.without_origin() for i in doc.instructions)
+    if len(_SNIPPETS) >= _MAX_SNIPPETS:  # a long batch or editor session writes ever new lines: start again
+        _SNIPPETS.clear()
+    _SNIPPETS[key] = made
+    return made
+
+
+#: (snippet, escape) -> the instructions first parsed from it (handed out once; copies after).
+_SNIPPETS: dict[tuple[str, str], tuple[Instruction, ...]] = {}
+_MAX_SNIPPETS = 4096
