@@ -26,6 +26,9 @@ from .. import lazyre
 from ..records_base import Mutable
 from . import project
 
+_COMMENT_RE = lazyre.compile(r"(^|\s)#.*$")
+_LOCAL_URL_RE = lazyre.compile(r"@\s*(file:|\.|/)")
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
@@ -393,7 +396,7 @@ def logical_lines(text: str) -> list[str]:
         if raw.endswith("\\"):
             buf += raw[:-1]
             continue
-        line = re.sub(r"(^|\s)#.*$", "", buf + raw).strip()
+        line = _COMMENT_RE.sub("", buf + raw).strip()
         buf = ""
         if line:
             out.append(line)
@@ -438,5 +441,5 @@ def _read_requirements(context: BuildContext, rel: str, out: Requirements) -> No
             continue
         word = line.split()[0] if line.split() else ""
         archive = word.endswith((".whl", ".tar.gz", ".tgz", ".zip")) and not _URL_RE.match(word)
-        if archive or word.startswith((".", "/", "file:")) or re.search(r"@\s*(file:|\.|/)", line):
+        if archive or word.startswith((".", "/", "file:")) or _LOCAL_URL_RE.search(line):
             out.local.append((rel, line))

@@ -19,7 +19,6 @@ What a distribution needs from Debian at run time comes from the one table
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Iterable
 
 from .. import lazyre
@@ -28,6 +27,8 @@ from ..syntax import Instruction, Stage
 from . import debian, runs
 from .context import BuildContext, logical_lines
 from .packages import PackageInstall
+
+_SEPARATORS_RE = lazyre.compile(r"[-_.]+")
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ class RuntimeNeed(Record):
 
 def normalize(name: str) -> str:
     """PEP 503: ``GitPython`` -> ``gitpython``, ``python_magic`` -> ``python-magic``."""
-    return re.sub(r"[-_.]+", "-", name).lower()
+    return _SEPARATORS_RE.sub("-", name).lower()
 
 
 def stage_distributions(stage: Stage, context: BuildContext) -> list[Distribution]:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import fnmatch
 import posixpath
-import re
 
 from .. import lazyre
 from ..records_base import Record
@@ -34,6 +33,8 @@ from ..syntax import Instruction, Stage
 from . import args, paths
 from .packages import PackageInstall
 from .shell import SimpleCommand
+
+_ASSIGNMENT_RE = lazyre.compile(r"[A-Za-z_][A-Za-z0-9_]*=.*")
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -288,7 +289,7 @@ def _values(model: Analysis, ins: Instruction, cmd: SimpleCommand) -> dict[str, 
     assigned = list(cmd.assignments)
     words = cmd.words
     if words and posixpath.basename(words[0]) == "env":
-        assigned += [w for w in words[1:] if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", w)]
+        assigned += [w for w in words[1:] if _ASSIGNMENT_RE.fullmatch(w)]
     for word in assigned:
         name, _, value = word.partition("=")
         values[name] = args.expand(value, values) if "$" in value else value

@@ -32,6 +32,8 @@ from dockopt.model.shell import SimpleCommand
 from .. import lazyre
 from ..records_base import Record
 
+_NAME_END_RE = lazyre.compile(r"[\s\[<>=!~;@(]")
+
 __all__ = ["PackageInstall", "normalize_package_name", "package_call"]
 
 
@@ -231,7 +233,7 @@ def normalize_package_name(manager: str, spec: str) -> str:
     are: ``name-version`` cannot be split without the repository.
     """
     if manager in ("pip", "uv", "poetry", "pipenv"):
-        name = re.split(r"[\s\[<>=!~;@(]", spec, maxsplit=1)[0]
+        name = _NAME_END_RE.split(spec, maxsplit=1)[0]
         return re.sub(r"[-_.]+", "-", name).lower()
     if manager == "apt":
         return re.split(r"[=/:]", spec, maxsplit=1)[0]

@@ -18,9 +18,9 @@ the user installs that a distribution needs (git) stays at run time.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence, Set
 
+from ... import lazyre
 from ...model import apt, debian
 from ...model.distributions import RuntimeNeed, runtime_needs, stage_distributions, unmet
 from ...model.packages import PackageInstall, normalize_package_name
@@ -32,6 +32,8 @@ from ..base import Decline
 from .classify import Run
 from .job import Job
 from .placement import Placement
+
+_PLAIN_SPEC_RE = lazyre.compile(r"[A-Za-z0-9_.+:=~/-]+")
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -350,4 +352,4 @@ def _quote_assignment(text: str) -> str:
 
 
 def _shell_quote(spec: str) -> str:
-    return spec if re.fullmatch(r"[A-Za-z0-9_.+:=~/-]+", spec) else quote(spec)
+    return spec if _PLAIN_SPEC_RE.fullmatch(spec) else quote(spec)

@@ -7,8 +7,7 @@ does.
 
 from __future__ import annotations
 
-import re
-
+from ... import lazyre
 from ...model import args, debian, paths
 from ...syntax import Instruction
 from ..base import Decline
@@ -17,6 +16,12 @@ from .facts import Facts
 from .job import VENV_DIR, Job
 from .placement import Placement, runtime_instructions
 from .venv import Kept
+
+_SECRET_MOUNT_RE = lazyre.compile(r"(?:^|,)type=(?:secret|ssh)(?:,|$)")
+_DOT_VENV_RE = lazyre.compile(r"(?:^|[\s/\"'=])\.venv/")
+_LOCAL_BIN_RE = lazyre.compile(r"/usr/local/bin/[A-Za-z0-9_.+-]+")
+_WORD_RE = lazyre.compile(r"[A-Za-z0-9_.+-]+")
+_LOCAL_BIN_NAME_RE = lazyre.compile(r"/usr/local/bin/([A-Za-z0-9_.+-]+)")
 
 _USER_SWITCH = frozenset({"su", "sudo", "runuser", "doas"})
 #: Commands that put a file in place (curl -o, mv, ln -s ...).
@@ -106,7 +111,7 @@ def check_virtual_env(job: Job, kept: Kept | None) -> None:
 def _check_run(job: Job, i: int, run: Run) -> None:
     ins = run.ins
     for flag in ins.flags:
-        if flag.name == "mount" and flag.value and re.search(r"(?:^|,)type=(?:secret|ssh)(?:,|$)", flag.value):
+        if flag.name == "mount" and flag.value and _SECRET_MOUNT_RE.search(flag.value):
             raise Decline(ins, "a RUN before the install mounts a secret or an SSH agent; the rule leaves private builds alone")
     if run.kind == "tool" and i > job.first:
         raise Decline(ins, "a build tool is installed after the first dependency install; install it first")
@@ -166,7 +171,7 @@ def check_runtime(job: Job, placement: Placement, facts: Facts, uv_copied: bool,
             raise Decline(ins, f"`{switch[0]}` resets PATH, so the virtualenv's executables wouldn't be found")
         if "/usr/local/lib/python" in full or "site-packages" in full:
             raise Decline(ins, "a step after the install reads the installed packages under /usr/local, where they no longer are")
-        for m in re.finditer(r"/usr/local/bin/([A-Za-z0-9_.+-]+)", full):
+        for m in _LOCAL_BIN_NAME_RE.finditer(full):
             path, name = m.group(0), m.group(1)
             if not name.startswith(("python", "pip")) and (path in copied_bins or path in made_bins):
                 continue
@@ -175,7 +180,7 @@ def check_runtime(job: Job, placement: Placement, facts: Facts, uv_copied: bool,
                     continue  # the image's own interpreter, which never had the packages
                 raise Decline(ins, f"`{path}` is used after the install; what pip installed into /usr/local stays in the builder stage")
             raise Decline(ins, f"`{path}` is used after the install; the packages' scripts move to {VENV_DIR}/bin")
-        if kept is None and re.search(r"(?:^|[\s/\"'=])\.venv/", full):
+        if kept is None and _DOT_VENV_RE.search(full):
             raise Decline(ins, f"a step after the install refers to a .venv directory; the packages move to {VENV_DIR}")
 
 
@@ -195,7 +200,7 @@ def _made_bins(job: Job, placement: Placement) -> set[str]:
     out: set[str] = set()
     for i, run in job.runs.items():
         if placement[i] in ("runtime", "both") and (run.names & _FILE_MAKERS or any(c.cmd.redirects for c in run.items)):
-            out.update(re.findall(r"/usr/local/bin/[A-Za-z0-9_.+-]+", run.script.text))
+            out.update(_LOCAL_BIN_RE.findall(run.script.text))
     return out
 
 
@@ -216,5 +221,5 @@ def check_shebangs(job: Job, placement: Placement) -> set[str]:
         head = text.split("\n", 1)[0]
         if head.startswith("#!") and "/usr/local/bin/python" in head:
             raise Decline(None, f"{first} starts with `{head.strip()}`, the interpreter without the packages")
-        out.update(re.findall(r"[A-Za-z0-9_.+-]+", text[:65536]))
+        out.update(_WORD_RE.findall(text[:65536]))
     return out

@@ -25,6 +25,9 @@ from ..base import Decline
 from .classify import Run
 from .job import USER_BASE, VENV_DIR, Job
 
+_URL_CREDENTIALS_RE = lazyre.compile(r"//[^/]*@")
+_STDOUT_REDIRECT_RE = lazyre.compile(r"\s*1?>{1,2}\s*(\S+)\s*")
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Literal
@@ -206,7 +209,7 @@ def _pip_like(job: Job, index: int, run: Run, cmd: SimpleCommand, pc: PackageIns
         raise Decline(ins, "`uv pip` is pointed at an interpreter (--python); it wouldn't use the virtualenv")
     for opt, value in pc.option_values:
         if opt in ("-i", "--index-url", "--extra-index-url", "--index", "--default-index") and (
-            "$" in value or re.search(r"//[^/]*@", value)
+            "$" in value or _URL_CREDENTIALS_RE.search(value)
         ):
             raise Decline(ins, "the install uses a private index with credentials; the rule leaves it alone")
     program = cmd.program or ""
@@ -303,7 +306,7 @@ def _helper_call(cmd: SimpleCommand, pc: PackageInstall | None, facts: Facts) ->
         if out:
             outputs.append(out)
     for redirect in cmd.redirects:
-        m = re.fullmatch(r"\s*1?>{1,2}\s*(\S+)\s*", redirect)
+        m = _STDOUT_REDIRECT_RE.fullmatch(redirect)
         if m:
             outputs.append(m.group(1))
     facts.generated.update(_basename(o) for o in outputs)
