@@ -40,7 +40,8 @@ class Style(Record):
         upper = lower = 0
         indents: Counter[str] = Counter()
         for ins in doc.instructions:
-            case, found = memo(ins, "_style_marks", _marks)  # an instruction a rule kept is not read again
+            marks = ins.__dict__.get("_style_marks")  # an instruction a rule kept is not read again
+            case, found = marks if marks is not None else memo(ins, "_style_marks", _marks)
             if case > 0:
                 upper += 1
             elif case < 0:

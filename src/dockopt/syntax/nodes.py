@@ -333,9 +333,10 @@ class Instruction(Record):
                 return part.type == "CONTINUATION"
         return False
 
-    @property
+    @cached
     def ends_line(self) -> bool:
-        """True when another instruction can be printed right after this one."""
+        """True when another instruction can be printed right after this one (asked of every
+        instruction of every tree a rule makes, so kept on the node)."""
         if self.heredocs:
             return self.heredocs[-1].terminator.endswith("\n")
         return self.eol != "" and not self.open_continuation
