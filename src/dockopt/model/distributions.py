@@ -26,9 +26,7 @@ from ..records_base import Record
 from ..syntax import Instruction, Stage
 from . import debian, runs
 from .context import BuildContext, logical_lines
-from .packages import PackageInstall
-
-_SEPARATORS_RE = lazyre.compile(r"[-_.]+")
+from .packages import PackageInstall, pep503_name
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -73,7 +71,7 @@ class RuntimeNeed(Record):
 
 def normalize(name: str) -> str:
     """PEP 503: ``GitPython`` -> ``gitpython``, ``python_magic`` -> ``python-magic``."""
-    return _SEPARATORS_RE.sub("-", name).lower()
+    return pep503_name(name)
 
 
 def stage_distributions(stage: Stage, context: BuildContext) -> list[Distribution]:

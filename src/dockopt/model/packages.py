@@ -25,12 +25,14 @@ Not covered: ``pipx``, ``conda``/``mamba``, ``npm``, ``gem``, ``zypper``,
 
 from __future__ import annotations
 
-import re
-
 from dockopt.model.shell import SimpleCommand
 
 from .. import lazyre
 from ..records_base import Record
+
+_SEPARATORS_RE = lazyre.compile(r"[-_.]+")
+_APT_QUALIFIER_RE = lazyre.compile(r"[=/:]")
+_APK_QUALIFIER_RE = lazyre.compile(r"[=<>~@]")
 
 _NAME_END_RE = lazyre.compile(r"[\s\[<>=!~;@(]")
 
@@ -224,6 +226,11 @@ class PackageInstall(Record):
         return tuple(normalize_package_name(self.manager, p) for p in self.packages)
 
 
+def pep503_name(name: str) -> str:
+    """A Python distribution's name as PEP 503 compares it: ``GitPython`` -> ``gitpython``, ``python_magic`` -> ``python-magic``."""
+    return _SEPARATORS_RE.sub("-", name).lower()
+
+
 def normalize_package_name(manager: str, spec: str) -> str:
     """Bare package name of a spec: ``'fastapi[all]>=0.100'`` -> ``'fastapi'``.
 
@@ -233,12 +240,11 @@ def normalize_package_name(manager: str, spec: str) -> str:
     are: ``name-version`` cannot be split without the repository.
     """
     if manager in ("pip", "uv", "poetry", "pipenv"):
-        name = _NAME_END_RE.split(spec, maxsplit=1)[0]
-        return re.sub(r"[-_.]+", "-", name).lower()
+        return pep503_name(_NAME_END_RE.split(spec, maxsplit=1)[0])
     if manager == "apt":
-        return re.split(r"[=/:]", spec, maxsplit=1)[0]
+        return _APT_QUALIFIER_RE.split(spec, maxsplit=1)[0]
     if manager == "apk":
-        return re.split(r"[=<>~@]", spec, maxsplit=1)[0]
+        return _APK_QUALIFIER_RE.split(spec, maxsplit=1)[0]
     return spec
 
 

@@ -8,12 +8,12 @@ context in their own ways and ask here.
 
 from __future__ import annotations
 
-import re
 from functools import cache
 
 from .. import lazyre
 from ..datafiles import load_table
 from ..records_base import Record
+from .packages import normalize_package_name, pep503_name
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -124,19 +124,16 @@ def self_reference(pyproject: dict[str, Any], extras: tuple[str, ...] = ()) -> s
     table = pyproject.get("project")
     if not isinstance(table, dict) or not isinstance(table.get("name"), str):
         return None
-    own = _normalize(table["name"])
+    own = pep503_name(table["name"])
     deps = list(table.get("dependencies") or [])
     optional = table.get("optional-dependencies") or {}
     for extra in extras:
         deps.extend(optional.get(extra) or [] if isinstance(optional, dict) else [])
     for dep in deps:
-        if isinstance(dep, str) and _normalize(re.split(r"[\s\[<>=!~;@(]", dep.strip(), maxsplit=1)[0]) == own:
+        if isinstance(dep, str) and normalize_package_name("pip", dep.strip()) == own:
             return dep
     return None
 
-
-def _normalize(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 # -- installing a requirements file's dependencies before the project it also installs -------------

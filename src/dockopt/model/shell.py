@@ -50,6 +50,8 @@ from collections.abc import Iterable, Iterator
 from .. import lazyre
 from ..records_base import Mutable, Record
 
+_BACKTICK_ESCAPES_RE = lazyre.compile(r"\\([\\`$])")  # inside `...`: \\, \` and \$ stand for themselves
+
 __all__ = [
     "STATE_CHANGING_BUILTINS",
     "CommandList",
@@ -700,7 +702,7 @@ class _Lexer:
         if self.level >= _MAX_NESTING:
             self.complex = True
         else:
-            body = re.sub(r"\\([\\`$])", r"\1", s[i + 1 : j])
+            body = _BACKTICK_ESCAPES_RE.sub(r"\1", s[i + 1 : j])
             if _spans_commands(_parse(body, self.level + 1)):
                 self.complex = True
         return j + 1

@@ -12,12 +12,13 @@ copy lives in /tmp).
 
 from __future__ import annotations
 
-import re
-
+from ... import lazyre
 from ...model import project
 from ...model.context import BuildContext, Requirements
 from .common import Need, Stop, line
 from .site import PLAIN_RE, Project, Site
+
+_LOCAL_OPTION_RE = lazyre.compile(r"(-e|--editable|-f|--find-links)\b")
 
 
 def local_lines(site: Site, shown: str, requirements: list[tuple[str, Need]]) -> tuple[Project, Need] | None:
@@ -72,6 +73,6 @@ def filter_problem(rel: str, reqs: Requirements, context: BuildContext) -> str |
 
 def local_line_problem(file: str, text: str) -> str:
     """Why a requirements line that installs from the source tree stops the install from moving."""
-    if re.match(r"(-e|--editable|-f|--find-links)\b", text):
+    if _LOCAL_OPTION_RE.match(text):
         return f"`{file}` has `{text}`, which installs from the source tree; dockopt cannot install it before the code is copied"
     return f"`{file}` installs a local path (`{text}`), which needs the source tree"

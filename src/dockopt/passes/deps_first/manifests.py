@@ -13,9 +13,9 @@ dependencies). Everything that makes the rewrite unsafe is a
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Mapping
 
+from ... import lazyre
 from ...model import paths, project
 from ...model.context import BuildContext
 from ...records_base import Record
@@ -24,6 +24,8 @@ from .common import Need, line
 from .copies import Area, CodeCopy
 from .local_lines import local_line_problem
 from .scan import Scan
+
+_LOCAL_REFERENCE_RE = lazyre.compile(r"@\s*\.")
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -144,7 +146,7 @@ def project_problem(tool: str, rel: str, context: BuildContext) -> str | None:
                     return f"the Pipfile installs `{name}` from a local path, which needs the source tree"
         return None
     for dep in (data.get("project") or {}).get("dependencies") or []:
-        if isinstance(dep, str) and ("file:" in dep or re.search(r"@\s*\.", dep)):
+        if isinstance(dep, str) and ("file:" in dep or _LOCAL_REFERENCE_RE.search(dep)):
             return f"`{rel}` depends on a local path (`{dep}`), which needs the source tree"
     tools = data.get("tool") or {}
     if tool == "uv":
