@@ -109,3 +109,13 @@ def test_a_broken_entry_or_file_falls_back_to_re_compile(fresh_cache, monkeypatc
     with open(path, "wb") as fh:
         fh.write(b"\x00garbage")
     assert lazyre._pattern("a+", 0) == re.compile("a+")
+
+
+def test_a_program_with_other_group_names_is_never_kept(fresh_cache, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    source = r"(?P<name>a+)"
+    right = lazyre._program(source, 0)
+    assert right is not None
+    flags, code, groups, _groupindex, _indexgroup = right
+    monkeypatch.setattr(lazyre, "_program", lambda s, f: (flags, code, groups, {"other": 1}, (None, "other")))
+    assert lazyre._pattern(source, 0).match("aa").group("name") == "aa"  # type: ignore[union-attr]
+    assert lazyre._new == {}  # same code and flags, other group names: refused

@@ -20,7 +20,7 @@ that last step in the cache folder (``regex-<python build>.marshal``, next to
 the parser's table) and, on the next run, hands them straight to
 ``_sre.compile``. Why trust it: an entry is stored only after the pattern it
 makes has compared equal to ``re.compile``'s (``Pattern.__eq__`` compares the
-source, the flags and the compiled code), it is read only by the Python build
+source, the flags and the compiled code; the group names are compared too), it is read only by the Python build
 that wrote it, and it is keyed by the pattern's own source and flags, so it
 cannot go stale; anything unexpected (another ``_sre`` signature, a broken
 file) falls back to ``re.compile``.
@@ -88,7 +88,9 @@ def _pattern(source: str | bytes, flags: int) -> re.Pattern[Any]:
     args = _program(source, flags)
     if args is not None:
         try:
-            same = _sre_compile(source, *args) == compiled
+            made: Any = _sre_compile(source, *args)
+            # __eq__ compares the source, the flags and the code; the group names are checked here
+            same = made == compiled and made.groupindex == compiled.groupindex and made.groups == compiled.groups
         except Exception:
             same = False
         if same:
