@@ -190,6 +190,31 @@ def test_platform_windows() -> None:
     assert apply(text)[0] == text
 
 
+def test_windows_image_dockopt_does_not_know_by_name() -> None:
+    # A Windows image from a private or community repository (`example/choco`) has no marker in
+    # its name; what gives it away is the file itself: the backtick escape directive Windows
+    # Dockerfiles use, or a drive-letter path. Its RUNs run cmd.exe (or PowerShell), where a
+    # program an earlier RUN installed is often not on PATH until a new process starts.
+    windowsish = (
+        "# escape=`\nFROM example/choco\nRUN choco install -y git\nRUN git --version\n",
+        "FROM example/choco\nWORKDIR C:\\src\nRUN choco install -y git\nRUN git --version\n",
+        "FROM example/choco\nENV HOME=c:/home\nRUN choco install -y git\nRUN git --version\n",
+    )
+    for text in windowsish:
+        out, ctx = apply(text)
+        assert out == text, text
+        assert [s.message for s in ctx.skips] == [
+            ctx.skips[0].message
+        ] and "Windows" in ctx.skips[0].message, ctx.skips
+    # negative controls: a Linux file with the backtick escape on an image dockopt knows, and a
+    # Linux path that merely contains a colon, are still merged
+    for text in (
+        "# escape=`\nFROM python:3.12\nRUN echo a\nRUN echo b\n",
+        "FROM example/img\nWORKDIR /srv/c:/x\nENV PATH=/opt/bin:$PATH\nRUN echo a\nRUN echo b\n",
+    ):
+        assert apply(text)[0] != text, text
+
+
 def test_suppression_on_either_run() -> None:
     for text in (
         "FROM alpine\n# dockopt: ignore=run-merge\nRUN echo a\nRUN echo b\n",
