@@ -35,31 +35,17 @@ _NO_LISTS_IMAGES = frozenset({"python", "debian", "ubuntu", "node", "buildpack-d
 _DRIVE_PATH = lazyre.compile(r"""^["']?[A-Za-z]:[\\/]""")
 
 
-def _library_image(reference: str) -> bool:
-    """An official Docker Hub image (``python:3.12``, ``docker.io/library/debian``): all of them are Linux
-    images but for their Windows tags, which :data:`WINDOWS_MARKERS` catches."""
-    ref = reference.split("@", 1)[0]
-    for prefix in ("docker.io/", "index.docker.io/"):
-        ref = ref.removeprefix(prefix)
-    return "/" not in ref.removeprefix("library/") and bool(ref) and "$" not in ref
-
-
-def _windows_clue(stage: Stage, image: str) -> tuple[Instruction, str] | None:
+def _windows_clue(stage: Stage) -> tuple[Instruction, str] | None:
     """What in a stage whose image dockopt does not recognise says it is a Windows one.
 
     A Windows image from a private or community repository carries no marker in
-    its name; the file gives it away with the backtick escape directive Windows
-    Dockerfiles use (its paths are full of backslashes) on a base that is not an
-    official image, or with a drive-letter path in WORKDIR or ENV. Its RUN runs
-    cmd.exe or PowerShell, where a program an earlier RUN installed is often not
-    on PATH until a new process starts, so RUNs cannot be merged nor their text edited.
+    its name; the stage gives it away with a drive-letter path in WORKDIR or ENV.
+    Its RUN runs cmd.exe or PowerShell, where a program an earlier RUN installed
+    is often not on PATH until a new process starts, so RUNs can neither be
+    merged nor have their text edited. (The backtick escape directive Windows
+    files use is not a clue: it is style, and a Linux file may use it too.)
     """
     frm = stage.from_instruction
-    if frm.escape == "`" and image and not _library_image(image):
-        return frm, (
-            f"the stage at line {frm.line} looks like a Windows one (the file's escape character is a backtick, "
-            f"as in Windows Dockerfiles, and `{image}` is not an official image), whose RUN may not run sh"
-        )
     for ins in stage.instructions:
         if ins.keyword not in ("WORKDIR", "ENV"):
             continue
@@ -140,7 +126,7 @@ class Analysis:
                         "dockopt only edits RUN text for sh, bash, dash and ash"
                     )
                 posix_shell = True
-            clue = clue or _windows_clue(s, base if self.graph.parent(s) is None else "")
+            clue = clue or _windows_clue(s)
         if clue is not None and not posix_shell:
             return clue
         return None
