@@ -83,7 +83,7 @@ class Entry:
 
     @property
     def mirror(self) -> Path:
-        return MIRRORS / self.repo.replace("/", "+") / "repo"
+        return git_dir(MIRRORS / self.repo.replace("/", "+") / "repo")
 
     @property
     def folder(self) -> str:
@@ -107,6 +107,11 @@ def load(path: Path = MANIFEST) -> list[Entry]:
     if dupes:
         raise SystemExit(f"{path}: listed twice: {dupes}")
     return entries
+
+
+def git_dir(snapshot: Path) -> Path:
+    """The git directory of a snapshot: ``repo`` itself (a bare copy) or ``repo/.git`` (some arrive with a work tree)."""
+    return snapshot / ".git" if (snapshot / ".git").is_dir() else snapshot
 
 
 def git(mirror: Path, *args: str) -> bytes:

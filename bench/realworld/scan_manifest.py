@@ -3,7 +3,8 @@
 Lists every file named like a Dockerfile (``Dockerfile``, ``Dockerfile.dev``,
 ``app.Dockerfile`` ...) in each snapshot under ``/work/.mirror`` (the session's
 ``fetch`` tool puts them there), pinned to the snapshot's commit. Every file
-that looks like a Python one is kept; of the others at most ``--per-repo`` per
+that looks like a Python one is kept, and every one with a rare shape (CRLF line
+ends, an escape directive, a heredoc, ONBUILD); of the others at most ``--per-repo`` per
 repository (spread over its sorted paths; all of ``--all-of``), so that the collections of
 hundreds of images (vimagick, jessfraz, Windows images) do not outnumber the
 Python services. Only repository, commit and path are written, never the text.
@@ -18,10 +19,12 @@ import re
 import subprocess
 from pathlib import Path
 
-from scan import MIRRORS
+from scan import MIRRORS, git_dir
 
 NAME = re.compile(r"(^|/)[^/]*[Dd]ockerfile[^/]*$")
 PYTHONISH = re.compile(rb"(?im)^\s*FROM\s+\S*python|\b(pip3?|poetry|pipenv|uv) (install|sync)\b")
+# Shapes few files have, kept wherever they occur: CRLF line ends, an escape directive, heredocs, ONBUILD.
+ODD = re.compile(rb"""(?im)\r\n|^\#\s*escape\s*=|<<-?["']?[A-Za-z_]+["']?\s*$|^\s*ONBUILD\s""")
 SKIP = re.compile(r"\.(md|rst|txt|json|ya?ml|sh|py|go|j2|tmpl|template|tpl|erb|in)$|dockerfile-|/\.|(^|/)vendor/")
 
 
@@ -37,21 +40,25 @@ def main() -> None:
     args = ap.parse_args()
     print("# Real Dockerfiles for bench/realworld/scan.py: repository, commit, path; never the text.")
     print("# Written by scan_manifest.py from the snapshots in /work/.mirror (see README.md).")
-    for mirror in sorted(MIRRORS.glob("*/repo")):
-        repo = mirror.parent.name.replace("+", "/", 1)
+    for snapshot in sorted(MIRRORS.glob("*/repo")):
+        repo = snapshot.parent.name.replace("+", "/", 1)
+        mirror = git_dir(snapshot)
         try:
             commit = git(mirror, "rev-parse", "HEAD").decode().strip()
             paths = git(mirror, "ls-tree", "-r", "--name-only", commit).decode().splitlines()
         except subprocess.CalledProcessError:
             continue
         paths = [p for p in paths if NAME.search(p) and not SKIP.search(p.lower())]
-        python, other = [], []
+        python, other, odd = [], [], []
         for p in paths:
-            (python if PYTHONISH.search(git(mirror, "show", f"{commit}:{p}")) else other).append(p)
+            data = git(mirror, "show", f"{commit}:{p}")
+            (python if PYTHONISH.search(data) else other).append(p)
+            if ODD.search(data):
+                odd.append(p)
         if len(other) > args.per_repo and repo not in args.all_of:
             step = len(other) / args.per_repo
             other = [other[int(i * step)] for i in range(args.per_repo)]
-        for p in sorted(python + other):
+        for p in sorted(set(python + other + odd)):
             print(f'\n[[file]]\nrepo = "{repo}"\ncommit = "{commit}"\npath = "{p}"')
 
 

@@ -978,3 +978,35 @@ def test_virtual_env_naming_uvs_project_environment_is_kept() -> None:
     other = UV.replace("RUN pip install uv\n", "RUN pip install uv\nENV VIRTUAL_ENV=/venv\n")
     assert "ENV VIRTUAL_ENV" in skip_messages(other + "RUN uv sync --locked --no-install-project\n")[0]
     assert "ENV VIRTUAL_ENV" in skip_messages(BASE + env + "RUN pip install -r requirements.txt\n")[0]
+
+
+# ---------------------------------------------------------------------------
+# Python installers dockopt does not model (found by the widened real-world scan)
+# ---------------------------------------------------------------------------
+
+UNMODELLED = [
+    # pdm into __pypackages__ (the shape of ponbac/qatar-time-backend): the split moved `pip install pdm`
+    # to the builder and left `pdm install` in the slim runtime stage, without the compilers
+    ("RUN pip install pdm", "RUN pdm install --prod --no-lock", "pdm install"),
+    ("RUN pip install pdm", "RUN python -m pdm sync", "pdm sync"),
+    ("RUN pip install pip-tools", "RUN pip-sync requirements.txt", "pip-sync"),
+    ("RUN pip install conda", "RUN conda env update -f environment.yml", "conda env"),
+    ("RUN pip install hatch", "RUN hatch env create", "hatch env"),
+]
+
+
+@pytest.mark.parametrize(("tool", "install", "shown"), UNMODELLED)
+def test_unmodelled_python_installer_declines_the_split(tool: str, install: str, shown: str) -> None:
+    text = f"FROM python:3.11\n{tool}\nCOPY pyproject.toml /app/\nWORKDIR /app\n{install}\nCOPY . .\nCMD [\"python\", \"-m\", \"app\"]\n"
+    messages = skip_messages(text)
+    assert any(f"`{shown}`" in m and "does not model" in m for m in messages), messages
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["RUN pdm --version", "RUN pdm run python -m app", "RUN conda list", "RUN hatch build", "RUN pipx --version"],
+)
+def test_unmodelled_tool_that_installs_nothing_still_splits(command: str) -> None:
+    # negative control: the same tools, called for something other than an install
+    text = f"FROM python:3.11\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n{command}\nCOPY . .\n"
+    assert split(text).changed, skip_messages(text)

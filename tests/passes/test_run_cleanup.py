@@ -149,6 +149,16 @@ def test_change_messages() -> None:
             "RUN apt-get update && apt-get install -y x || true",
             "RUN apt-get update && apt-get install -y x || true && \\\n    rm -rf /var/lib/apt/lists/*",
         ),
+        (  # an update after the removal downloads the lists again
+            "RUN apt-get update && rm -rf /var/lib/apt/lists/* && apt-get update && apt-get install -y x",
+            "RUN apt-get update && rm -rf /var/lib/apt/lists/* && apt-get update && apt-get install -y x && \\\n"
+            "    rm -rf /var/lib/apt/lists/*",
+        ),
+        (  # an install after the removal is the file's own problem; the removal still goes last
+            "RUN apt-get update && apt-get install -y x && rm -rf /var/lib/apt/lists/* && apt-get install -y z",
+            "RUN apt-get update && apt-get install -y x && rm -rf /var/lib/apt/lists/* && apt-get install -y z && \\\n"
+            "    rm -rf /var/lib/apt/lists/*",
+        ),
         (
             "RUN apt update && apt install -y x && echo done",
             "RUN apt update && apt install -y x && echo done && \\\n    rm -rf /var/lib/apt/lists/*",
@@ -172,6 +182,10 @@ def test_apt_lists_removed(before: str, after: str) -> None:
         "RUN apt-get install -y x",  # no update in the stage: no lists of ours
         "RUN apt-get update",  # nothing installed here; the lists are for later
         "RUN apt-get update && apt-get purge -y x",
+        # removed already; what follows the removal (clean, list, autoremove) downloads no lists
+        "RUN apt-get update && apt-get install -y x && rm -rf /var/lib/apt/lists/* && apt-get clean",
+        "RUN apt-get update && apt-get install -y x && rm -rf /var/lib/apt/lists/* && apt list --installed",
+        "RUN apt-get update && apt-get install -y x && rm -rf /var/lib/apt/lists/*; apt-get autoremove -y",
     ],
 )
 def test_apt_left_alone(text: str) -> None:

@@ -190,6 +190,29 @@ def test_platform_windows() -> None:
     assert apply(text)[0] == text
 
 
+def test_windows_image_dockopt_does_not_know_by_name() -> None:
+    # A Windows image from a private or community repository (`example/choco`) has no marker in
+    # its name; what gives it away is a drive-letter path in the stage. Its RUNs run cmd.exe (or
+    # PowerShell), where a program an earlier RUN installed is often not on PATH until a new
+    # process starts: `choco install git` and `git clone` merged fail.
+    windowsish = (
+        "FROM example/choco\nWORKDIR C:\\src\nRUN choco install -y git\nRUN git --version\n",
+        "# escape=`\nFROM example/choco\nRUN choco install -y git\nRUN git --version\nENV HOME c:/home\n",
+        'FROM example/choco\nENV A=1 HOME="D:\\home"\nRUN choco install -y git\nRUN git --version\n',
+    )
+    for text in windowsish:
+        out, ctx = apply(text)
+        assert out == text, text
+        assert len(ctx.skips) == 1 and "looks like a Windows one" in ctx.skips[0].message, ctx.skips
+    # negative controls: Linux paths that merely hold a colon or a letter, and the backtick escape
+    # directive alone (style, as the metamorphic tests require), are still merged
+    for text in (
+        "FROM example/img\nWORKDIR /srv/c:/x\nENV PATH=/opt/bin:$PATH\nRUN echo a\nRUN echo b\n",
+        "# escape=`\nFROM example/img\nRUN echo a\nRUN echo b\n",
+    ):
+        assert apply(text)[0] != text, text
+
+
 def test_suppression_on_either_run() -> None:
     for text in (
         "FROM alpine\n# dockopt: ignore=run-merge\nRUN echo a\nRUN echo b\n",

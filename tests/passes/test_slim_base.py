@@ -517,3 +517,15 @@ def test_tables_are_consistent() -> None:
     assert {"python", "node"} <= {f.key for f in t.images}
     assert "bookworm" in t.suites and "trixie" in t.suites
     assert Path(str(slim_base.__file__)).is_file()
+
+
+@pytest.mark.parametrize(
+    ("install", "shown"),
+    [("RUN pdm install --prod", "pdm install"), ("RUN pip-sync requirements.txt", "pip-sync"),
+     ("RUN micromamba install -y -f env.yaml", "micromamba install")],
+)
+def test_unmodelled_python_installer_keeps_the_full_image(install: str, shown: str) -> None:
+    # found by the widened real-world scan: `pdm install` in the final stage went to -slim,
+    # which lacks the compilers a source build needs
+    text = f"FROM python:3.11\nCOPY . /app\nWORKDIR /app\n{install}\nCMD [\"python\", \"-m\", \"app\"]\n"
+    assert_unchanged_with(text, shown)

@@ -32,6 +32,32 @@ if TYPE_CHECKING:
 _NO_LISTS_IMAGES = frozenset({"python", "debian", "ubuntu", "node", "buildpack-deps"})
 
 
+_DRIVE_PATH = lazyre.compile(r"""^["']?[A-Za-z]:[\\/]""")
+
+
+def _windows_clue(stage: Stage) -> tuple[Instruction, str] | None:
+    """What in a stage whose image dockopt does not recognise says it is a Windows one.
+
+    A Windows image from a private or community repository carries no marker in
+    its name; the stage gives it away with a drive-letter path in WORKDIR or ENV.
+    Its RUN runs cmd.exe or PowerShell, where a program an earlier RUN installed
+    is often not on PATH until a new process starts, so RUNs can neither be
+    merged nor have their text edited. (The backtick escape directive Windows
+    files use is not a clue: it is style, and a Linux file may use it too.)
+    """
+    frm = stage.from_instruction
+    for ins in stage.instructions:
+        if ins.keyword not in ("WORKDIR", "ENV"):
+            continue
+        for word in ins.args.replace("=", " ").split():
+            if _DRIVE_PATH.match(word):
+                return ins, (
+                    f"the stage at line {frm.line} looks like a Windows one ({ins.keyword} at line {ins.line} "
+                    f"names the Windows path `{word}`), whose RUN may not run sh"
+                )
+    return None
+
+
 class Installed(Record):
     """A package a stage (or a stage it is built FROM) installs, and the instruction that does."""
 
@@ -79,6 +105,8 @@ class Analysis:
         A Windows base (cmd.exe), or a ``SHELL`` in the stage or a stage it is
         built FROM whose program is not sh/bash/dash/ash.
         """
+        posix_shell = False
+        clue: tuple[Instruction, str] | None = None
         for s in self.graph.ancestry(stage):
             frm = s.from_instruction
             platform_flag = frm.flag("platform")
@@ -97,6 +125,10 @@ class Analysis:
                         f"SHELL at line {ins.line} runs RUN commands with `{shown}`; "
                         "dockopt only edits RUN text for sh, bash, dash and ash"
                     )
+                posix_shell = True
+            clue = clue or _windows_clue(s)
+        if clue is not None and not posix_shell:
+            return clue
         return None
 
     # -- apt lists --------------------------------------------------------------------

@@ -36,7 +36,7 @@ _APK_QUALIFIER_RE = lazyre.compile(r"[=<>~@]")
 
 _NAME_END_RE = lazyre.compile(r"[\s\[<>=!~;@(]")
 
-__all__ = ["PackageInstall", "normalize_package_name", "package_call"]
+__all__ = ["PackageInstall", "normalize_package_name", "package_call", "pep503_name", "unmodelled_install"]
 
 
 def _wordset(text: str) -> frozenset[str]:
@@ -394,3 +394,46 @@ def package_call(cmd: SimpleCommand) -> PackageInstall | None:
         options=tuple(opt for opt, _ in raw_options),
         option_values=tuple(option_values),
     )
+
+
+# Python installers whose calls :func:`package_call` does not describe: what they install, and
+# where, is not modelled, so a rule that moves or splits installs must leave a stage with one
+# alone. The action words that install (None: any call does).
+_UNMODELLED_INSTALLERS: dict[str, frozenset[str] | None] = {
+    "pdm": _wordset("install sync add update"),
+    "conda": _wordset("install create update env"),
+    "mamba": _wordset("install create update env"),
+    "micromamba": _wordset("install create update env"),
+    "pipx": _wordset("install runpip inject"),
+    "hatch": _wordset("env"),
+    "rye": _wordset("sync add"),
+    "flit": _wordset("install"),
+    "pip-sync": None,
+    "easy_install": None,
+}
+
+
+def unmodelled_install(words: tuple[str, ...] | list[str]) -> str | None:
+    """``pdm install``, ``conda env update``, ``pip-sync`` ...: a Python install dockopt does not model.
+
+    ``words`` is the command's name (wrappers already looked through) and its
+    arguments; ``python -m pdm install`` counts too. Returns the words that make
+    it one (for messages), else None.
+    """
+    if not words:
+        return None
+    name = words[0].rsplit("/", 1)[-1]
+    args = list(words[1:])
+    if _PYTHON_NAME_RE.fullmatch(name) and len(args) >= 2 and args[0] == "-m":
+        name, args = args[1], args[2:]
+    if name not in _UNMODELLED_INSTALLERS:
+        return None
+    actions = _UNMODELLED_INSTALLERS[name]
+    action = next((a for a in args if not a.startswith("-")), None)
+    if actions is None:
+        return name
+    if action is None:
+        return None
+    if action in actions or action.startswith("$"):  # `pdm ${INSTALL_COMMAND}`: may be an install
+        return f"{name} {action}"
+    return None

@@ -188,7 +188,10 @@ def _plan_apt(
         return
     if not any(call.action == "update" for _, call in apt_calls) and state != "present":
         return  # no update in this stage: there are no lists of ours to remove
-    last = next(i for i, item in enumerate(cl.items) if item is apt_calls[-1][0])
+    # The removal must follow the last call that downloads or reads the lists; apt calls after it
+    # that do neither (`apt-get clean`, `apt list`, `autoremove`) do not bring them back.
+    uses = [cmd for cmd, call in apt_calls if call.action == "update" or call.action in apt.APT_NEEDS_LISTS]
+    last = next(i for i, item in enumerate(cl.items) if item is uses[-1])
     if any(apt.removes_lists(cmd) for cmd in cl.items[last + 1 :]):
         return
     if apt.cache_mounted(ins):

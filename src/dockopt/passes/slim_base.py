@@ -37,6 +37,7 @@ from .. import lazyre
 from ..datafiles import load_table
 from ..model import args, debian
 from ..model.distributions import RuntimeNeed, runtime_needs, stage_distributions, unmet
+from ..model.packages import unmodelled_install
 from ..model.runs import Use, calls, script, uses
 from ..model.shell import quote_join
 from ..records_base import Record
@@ -277,6 +278,8 @@ def _is_language_install(use: Use, family: ImageFamily) -> bool:
         return (action is None and use.name == "yarn") or action in _NODE_INSTALL_ACTIONS
     if any(word.endswith("setup.py") for word in use.args[:1]) and use.name.startswith("python"):
         return True
+    if family.key == "python" and unmodelled_install((use.name, *use.args)) is not None:
+        return True  # pdm install, pip-sync, conda install ...
     found = calls(quote_join([use.name, *use.args]))
     if not found:
         return False

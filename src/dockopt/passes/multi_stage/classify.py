@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from ... import lazyre
 from ...model import project
-from ...model.packages import PackageInstall, package_call
+from ...model.packages import PackageInstall, package_call, unmodelled_install
 from ...model.runs import Script, script
 from ...model.shell import SimpleCommand
 from ...records_base import Record
@@ -154,9 +154,20 @@ def classify_run(ins: Instruction, index: int = 0) -> Run:
     kinds = {c.kind for c in items}
     problem: str | None = None
     kind: RunKind
+    unmodelled = next(
+        (u for c in commands.items if c.name is not None and (u := unmodelled_install((c.name, *c.args)))), None
+    )
     if ins.heredocs and _HEREDOC_INSTALL_RE.search(s.text + "".join(h.content for h in ins.heredocs)):
         kind = "install"
         problem = "the dependency install is in a heredoc, which the rule doesn't move"
+    elif unmodelled is not None:
+        # pdm, conda, pip-sync ...: where they install is not modelled, so the RUN can go to neither
+        # stage; left behind it would install in the slim runtime stage, without the compilers.
+        kind = "install"
+        problem = (
+            f"the RUN at line {ins.line} installs Python packages with `{unmodelled}`, which the rule does not "
+            "model; it would stay in the runtime stage, without the builder's compilers"
+        )
     elif "py-install" in kinds:
         kind = "install"
         others = [c.cmd.name or c.cmd.raw for c in items if c.kind == "other"]
