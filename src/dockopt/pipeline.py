@@ -21,7 +21,7 @@ from .model.image import runtime_config
 from .passes import RULES, resolve
 from .passes.base import Change, Context, Skip
 from .records_base import Mutable
-from .syntax import Dockerfile, ParseError, parse, reading
+from .syntax import Dockerfile, ParseError, buildable, parse, reading
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -87,6 +87,7 @@ def rewrite(
 ) -> RewriteResult:
     """Rewrite Dockerfile ``text``; raise ParseError if it is not a Dockerfile BuildKit reads."""
     doc = parse(text)
+    buildable.check(doc, text)  # a file BuildKit refuses to build is an error, not something to improve
     comments = "".join(t.text for ins in doc.instructions for t in ins.leading) + "".join(t.text for t in doc.directives)
     if "dockopt" in comments and _SKIP_FILE_RE.search(comments):  # the test first: most files never compile the pattern
         return RewriteResult(text, text, skipped_file=True)
