@@ -87,10 +87,10 @@ def rewrite(
 ) -> RewriteResult:
     """Rewrite Dockerfile ``text``; raise ParseError if it is not a Dockerfile BuildKit reads."""
     doc = parse(text)
-    buildable.check(doc, text)  # a file BuildKit refuses to build is an error, not something to improve
     comments = "".join(t.text for ins in doc.instructions for t in ins.leading) + "".join(t.text for t in doc.directives)
     if "dockopt" in comments and _SKIP_FILE_RE.search(comments):  # the test first: most files never compile the pattern
         return RewriteResult(text, text, skipped_file=True)
+    buildable.check(doc, text)  # a file BuildKit refuses to build is an error, not something to improve
     build_context = BuildContext(context_dir)  # read once for every rule and round
     result = RewriteResult(text, text)
     seen_changes: set[tuple[str, int | None, str]] = set()

@@ -64,3 +64,12 @@ def test_no_from_at_all() -> None:
 def test_known_is_buildkits_list() -> None:
     dockerfile = pytest.importorskip("dockerfile")
     assert {c.upper() for c in dockerfile.all_cmds()} == buildable.KNOWN
+
+
+def test_skip_file_wins() -> None:
+    """A template the user marked ``# dockopt: skip-file`` is skipped, not reported as an error."""
+    text = "# dockopt: skip-file\nFROM scratch\n{% if x %}\nLABEL a=b\n{% endif %}\n"
+    result = dockopt.rewrite(text)
+    assert result.skipped_file and result.text == text
+    with pytest.raises(ParseError, match="unknown instruction"):  # the control: without the comment it is an error
+        dockopt.rewrite(text.replace("# dockopt: skip-file\n", ""))
