@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import posixpath
 import re
 import shutil
 import signal
@@ -118,15 +119,28 @@ def git(mirror: Path, *args: str) -> bytes:
     return subprocess.run(["git", "--git-dir", str(mirror), *args], capture_output=True, check=True).stdout
 
 
+def _followed(entry: Entry, hops: int = 8) -> str:
+    """The path a checkout would read for ``entry.path``: a symbolic link (git mode 120000, whose blob is
+    the target's path) followed, relative to its folder, as the file system would."""
+    path = entry.path
+    for _ in range(hops):
+        listed = git(entry.mirror, "ls-tree", entry.commit or "HEAD", "--", path).decode("utf-8", "replace")
+        if not listed.startswith("120000 "):
+            return path
+        target = git(entry.mirror, "show", f"{entry.commit or 'HEAD'}:{path}").decode("utf-8", "replace")
+        path = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
+    return path
+
+
 def fetch_text(entry: Entry, texts: Path | None) -> Path | None:
     """The file's bytes in the cache (copied from the snapshot or the --texts folder once); None if neither has it."""
-    cached = CACHE / "texts" / entry.folder / entry.path
+    cached = CACHE / "texts-v2" / entry.folder / entry.path  # v2: symbolic links followed
     if cached.is_file():
         return cached
     data: bytes | None = None
     if entry.mirror.is_dir():
         try:
-            data = git(entry.mirror, "show", f"{entry.commit or 'HEAD'}:{entry.path}")
+            data = git(entry.mirror, "show", f"{entry.commit or 'HEAD'}:{_followed(entry)}")
         except subprocess.CalledProcessError:
             data = None
     if data is None and texts is not None:
