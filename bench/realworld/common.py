@@ -87,14 +87,20 @@ def checkout(project: Project) -> Path | None:
     with tempfile.TemporaryDirectory(dir=project.source.parent) as tmp:
         archive = Path(tmp) / "src.tar"
         with archive.open("wb") as fh:
-            subprocess.run(
+            done = subprocess.run(
                 ["git", "--git-dir", str(project.mirror), "archive", "--format=tar", project.commit],
-                stdout=fh, check=True,
+                stdout=fh, stderr=subprocess.DEVNULL,
             )
         unpacked = Path(tmp) / "tree"
         unpacked.mkdir()
-        with tarfile.open(archive) as tar:
-            tar.extractall(unpacked, filter="tar")
+        if done.returncode == 0:
+            with tarfile.open(archive) as tar:
+                tar.extractall(unpacked, filter="tar")
+        else:
+            # A snapshot may leave its largest blobs out (committed node_modules binaries ...), and then
+            # git archive refuses the whole tree: write every blob it holds, and say which are missing.
+            missing = _unpack_present(project.mirror, project.commit, unpacked)
+            (unpacked / ".dockopt-realworld-missing").write_text("".join(f"{m}\n" for m in missing))
         (unpacked / stamp.name).write_text(project.commit + "\n")
         if project.source.exists():
             shutil.rmtree(project.source)
@@ -162,3 +168,29 @@ def stand_in_for(image: str) -> tuple[str, str] | None:
     if minor not in AVAILABLE:
         return None
     return (f"python:{minor}-slim" if parts.group("slim") else f"python:{minor}"), minor
+
+
+def _unpack_present(mirror: Path, commit: str, root: Path) -> list[str]:
+    """The commit's files that the snapshot holds, written under ``root`` (links as links); the paths it lacks."""
+    listing = subprocess.run(
+        ["git", "--git-dir", str(mirror), "ls-tree", "-r", "-z", commit], capture_output=True, check=True
+    ).stdout.split(b"\0")
+    missing: list[str] = []
+    for item in filter(None, listing):
+        meta, name = item.split(b"\t", 1)
+        mode, kind, sha = meta.decode().split()
+        if kind != "blob":
+            continue
+        found = subprocess.run(["git", "--git-dir", str(mirror), "cat-file", "blob", sha], capture_output=True)
+        if found.returncode != 0:
+            missing.append(os.fsdecode(name))
+            continue
+        target = root / os.fsdecode(name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if mode == "120000":
+            target.symlink_to(os.fsdecode(found.stdout))
+        else:
+            target.write_bytes(found.stdout)
+            if mode == "100755":
+                target.chmod(0o755)
+    return missing
