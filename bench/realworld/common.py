@@ -99,7 +99,7 @@ def checkout(project: Project) -> Path | None:
         else:
             # A snapshot may leave its largest blobs out (committed node_modules binaries ...), and then
             # git archive refuses the whole tree: write every blob it holds, and say which are missing.
-            missing = _unpack_present(project.mirror, project.commit, unpacked)
+            _, missing = unpack_present(project.mirror, [project.commit], unpacked)
             (unpacked / ".dockopt-realworld-missing").write_text("".join(f"{m}\n" for m in missing))
         (unpacked / stamp.name).write_text(project.commit + "\n")
         if project.source.exists():
@@ -170,12 +170,14 @@ def stand_in_for(image: str) -> tuple[str, str] | None:
     return (f"python:{minor}-slim" if parts.group("slim") else f"python:{minor}"), minor
 
 
-def _unpack_present(mirror: Path, commit: str, root: Path) -> list[str]:
-    """The commit's files that the snapshot holds, written under ``root`` (links as links); the paths it lacks."""
+
+def unpack_present(mirror: Path, spec: list[str], root: Path) -> tuple[int, list[str]]:
+    """Write the blobs of ``git ls-tree -r spec`` that the snapshot holds under ``root`` (links as links,
+    executables executable): how many were written, and the paths whose blobs the snapshot lacks."""
     listing = subprocess.run(
-        ["git", "--git-dir", str(mirror), "ls-tree", "-r", "-z", commit], capture_output=True, check=True
+        ["git", "--git-dir", str(mirror), "ls-tree", "-r", "-z", *spec], capture_output=True, check=True
     ).stdout.split(b"\0")
-    missing: list[str] = []
+    written, missing = 0, []
     for item in filter(None, listing):
         meta, name = item.split(b"\t", 1)
         mode, kind, sha = meta.decode().split()
@@ -188,9 +190,11 @@ def _unpack_present(mirror: Path, commit: str, root: Path) -> list[str]:
         target = root / os.fsdecode(name)
         target.parent.mkdir(parents=True, exist_ok=True)
         if mode == "120000":
+            target.unlink(missing_ok=True)
             target.symlink_to(os.fsdecode(found.stdout))
         else:
             target.write_bytes(found.stdout)
             if mode == "100755":
                 target.chmod(0o755)
-    return missing
+        written += 1
+    return written, missing

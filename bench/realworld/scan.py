@@ -60,6 +60,9 @@ from tests.syntax.test_buildkit_agreement import agreement, buildkit_view  # noq
 import dockopt  # noqa: E402
 from dockopt.syntax import ParseError, buildable  # noqa: E402
 
+sys.path.insert(0, str(HERE))
+from common import unpack_present  # noqa: E402
+
 MANIFEST = HERE / "scan.toml"
 MIRRORS = Path(os.environ.get("DOCKOPT_REALWORLD_MIRRORS", "/work/.mirror"))
 CACHE = Path(os.environ.get("DOCKOPT_REALWORLD_CACHE", Path.home() / ".cache" / "dockopt-realworld")) / "scan"
@@ -172,37 +175,13 @@ def context_dir(entry: Entry) -> Path | None:
             archive.write_bytes(git(entry.mirror, "archive", "--format=tar", *spec))
         except subprocess.CalledProcessError:
             # A snapshot may lack its largest blobs ("listed but absent"): take the files it has.
-            if not unpack_present(entry.mirror, spec, root):
+            if not unpack_present(entry.mirror, spec, root)[0]:
                 return None
         else:
             with tarfile.open(archive) as tar:
                 tar.extractall(root, filter="tar")
     stamp.write_text("")
     return target
-
-
-def unpack_present(mirror: Path, spec: list[str], root: Path) -> bool:
-    """Write the blobs of ``git ls-tree spec`` that the snapshot holds (symlinks as links); False if none."""
-    listing = git(mirror, "ls-tree", "-r", "-z", *spec).split(b"\0")
-    wrote = False
-    for item in filter(None, listing):
-        meta, name = item.split(b"\t", 1)
-        mode, kind, sha = meta.decode().split()
-        if kind != "blob":
-            continue
-        try:
-            data = git(mirror, "cat-file", "blob", sha)
-        except subprocess.CalledProcessError:
-            continue
-        target = root / os.fsdecode(name)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if mode == "120000":
-            target.unlink(missing_ok=True)
-            target.symlink_to(os.fsdecode(data))
-        else:
-            target.write_bytes(data)
-        wrote = True
-    return wrote
 
 
 class Timeout(Exception):
