@@ -5,6 +5,7 @@ Run from the repository root with the project's virtualenv active::
 
     python bench/rewrite_bench.py              # throughput, shell parses per file, cold start
     python bench/rewrite_bench.py --profile    # + cProfile's top entries for the rewrite
+    python bench/rewrite_bench.py --per-rule   # + each rule's, the guard's and the parse's µs per file
 
 Throughput: one pass rewrites every file of the corpus (the parse benchmark's:
 every fixture Dockerfile plus generated ~4 KB service files, and each example
@@ -14,6 +15,9 @@ turns with BuildKit's parser (``dockerfile.parse_string``) on the same texts.
 The same rewrite with the shell-command caches emptied before each file
 (``runs.commands``/``runs.calls`` are keyed by text, and the passes repeat
 the same texts): what one file costs in a fresh process.
+
+The ceiling: the same files parsed and printed with no rule run at all. No
+rule engine, however its analysis is shared, can rewrite faster than that.
 
 Work per file: how many times a shell command line is parsed
 (``model.shell.parse_command``) per rewritten file, on average: the figure
@@ -105,6 +109,47 @@ def shell_parses_per_file(items: list[tuple[str, str, Path | None]]) -> float:
     return calls / len(items)
 
 
+def print_per_rule(items: list[tuple[str, str, Path | None]]) -> None:
+    """µs per file in each rule's ``apply`` (every round), in the guard and in parsing, over one pass."""
+    import dockopt
+    from dockopt import pipeline
+    from dockopt.passes import RULES
+    from dockopt.passes.base import RuleRef
+
+    spent: dict[str, float] = {}
+
+    def timed(key: str, fn: Callable[..., object]) -> Callable[..., object]:
+        def wrapper(*args: object) -> object:
+            start = time.perf_counter()
+            try:
+                return fn(*args)
+            finally:
+                spent[key] = spent.get(key, 0.0) + time.perf_counter() - start
+
+        return wrapper
+
+    saved: list[tuple[RuleRef, object]] = []
+    originals = pipeline.guard, pipeline.parse
+    for ref in RULES:
+        if isinstance(ref, RuleRef) and ref.kind == "tree":
+            saved.append((ref, ref._rule))
+            ref._rule = ref.rule.with_changes(apply=timed(ref.id, ref.rule.apply))
+    pipeline.guard, pipeline.parse = timed("guard", pipeline.guard), timed("parse", pipeline.parse)  # type: ignore[assignment]
+    try:
+        start = time.perf_counter()
+        for _name, text, context in items:
+            dockopt.rewrite(text, context_dir=context)
+        total = time.perf_counter() - start
+    finally:
+        pipeline.guard, pipeline.parse = originals
+        for ref, rule in saved:
+            ref._rule = rule  # type: ignore[assignment]
+    n = len(items)
+    print(f"per file, one pass (timers included): {total / n * 1e6:,.0f} µs")
+    for key, seconds in sorted(spent.items(), key=lambda kv: -kv[1]):
+        print(f"  {key:6} {seconds / n * 1e6:7,.0f} µs")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repeat", type=int, default=5, help="passes over the corpus; the best counts (5)")
@@ -112,11 +157,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cold", type=int, default=10, help="cold-start runs per command; the best counts (10)")
     ap.add_argument("--no-cold", action="store_true", help="skip the cold-start measurement")
     ap.add_argument("--profile", action="store_true", help="print cProfile's top 20 entries for the rewrite")
+    ap.add_argument("--per-rule", action="store_true", help="print each rule's share of a rewrite, in µs per file")
     args = ap.parse_args(argv)
 
     import dockerfile
 
     import dockopt
+    from dockopt.syntax import parse
 
     items = inputs(args.generated)
     print(f"corpus: {len(items)} files, {sum(len(t) for _, t, _ in items) / 1e3:,.0f} kB")
@@ -127,17 +174,25 @@ def main(argv: list[str] | None = None) -> int:
     def buildkit(text: str, _context: Path | None) -> object:
         return dockerfile.parse_string(text)
 
-    for fn in (rewrite, buildkit):  # warm-up
+    def parse_print(text: str, _context: Path | None) -> object:
+        return parse(text).to_source()
+
+    for fn in (rewrite, buildkit, parse_print):  # warm-up
         best_pass(fn, items, 1)
-    ours = theirs = float("inf")
-    for _ in range(args.repeat):  # in turns, so a busy neighbour slows both alike
+    ours = theirs = floor = float("inf")
+    for _ in range(args.repeat):  # in turns, so a busy neighbour slows all alike
         ours = min(ours, best_pass(rewrite, items, 1))
         theirs = min(theirs, best_pass(buildkit, items, 1))
+        floor = min(floor, best_pass(parse_print, items, 1))
     n = len(items)
     ratio = theirs / ours
     print(f"dockopt rewrite      {n / ours:9,.0f} files/s")
     print(f"BuildKit parse only  {n / theirs:9,.0f} files/s")
     print(f"ratio                {ratio:9.2f}x   target >= 0.5x (aim 1.0x): {'ok' if ratio >= 0.5 else 'BELOW TARGET'}")
+    # The ceiling of any rule engine: dockopt's parse and print with no rule run at all.
+    print(f"parse + print only   {n / floor:9,.0f} files/s, {theirs / floor:.2f}x BuildKit (no rules: the most a rewrite can reach)")
+    if args.per_rule:
+        print_per_rule(items)
     print(f"shell parses / file  {shell_parses_per_file(items):9.1f}")
     cold = float("inf")
     for _ in range(args.repeat):  # after the figure above, which has always been taken with the caches warm
