@@ -359,6 +359,25 @@ def test_builder_name_avoids_existing_names_and_images() -> None:
     assert after.count("FROM python:3.12 AS builder") == 1  # the runtime stage keeps its name
 
 
+@pytest.mark.parametrize(
+    ("first", "builder"),
+    [
+        # BuildKit's FromAsCasing: the builder's line is dockopt's, so its AS follows FROM's case;
+        # the user's own line (the runtime stage's) keeps what they wrote.
+        ("FROM python:3.12 as app", "FROM python:3.12 AS builder"),
+        ("from python:3.12 AS app", "from python:3.12 as builder"),
+        ("From python:3.12 as app", "From python:3.12 as builder"),  # a mixed-case FROM is not checked
+        ("FROM python:3.12 \\\n  as \\\n  app", "FROM python:3.12 \\\n  AS \\\n  builder"),
+        ("FROM python:3.12 AS app", "FROM python:3.12 AS builder"),  # control: nothing to recase
+    ],
+)
+def test_builder_from_cases_as_like_from(first: str, builder: str) -> None:
+    text = first + "\nWORKDIR /app\nCOPY . .\nRUN pip install flask\nCMD python app.py\n"
+    after = split(text).text
+    assert after.startswith(builder + "\n")
+    assert "\n" + first + "\n" in after  # the runtime stage keeps the user's line as it was
+
+
 def test_build_tool_in_the_install_run_uses_the_system_pip() -> None:
     text = BASE + "RUN python -m pip install pipenv && pipenv install --system --deploy\nCOPY . .\nCMD python app.py\n"
     result = split(text)

@@ -268,9 +268,21 @@ def _hoist(job: Job, items: list[Instruction], at: int, count: int, env_dir: str
 
 
 def _named_from(from_ins: Instruction, name: str) -> Instruction | None:
+    """The builder's FROM: ``from_ins`` named ``name``, its ``AS`` cased like its FROM.
+
+    BuildKit's FromAsCasing check warns on ``FROM image as name``. The builder's
+    line is dockopt's, so its ``AS`` follows the keyword even where the user's
+    did not (their line, which the runtime stage keeps, stays as they wrote it).
+    """
     args = from_ins.args
+    kw = from_ins.keyword_text
+    as_kw = "as" if kw.islower() else "AS"
     existing = from_ins.from_stage_name
-    if existing:
-        return from_ins.edit_args([(len(args) - len(existing), len(args), name)])
-    as_kw = "as" if from_ins.keyword_text.islower() else "AS"
-    return from_ins.edit_args([(len(args), len(args), f" {as_kw} {name}")])
+    if not existing:
+        return from_ins.edit_args([(len(args), len(args), f" {as_kw} {name}")])
+    end = len(args) - len(existing)
+    edits = [(end, len(args), name)]
+    head = args[:end].rstrip()
+    if head[-2:] != as_kw and kw in (kw.lower(), kw.upper()):  # a mixed-case FROM is not checked
+        edits.append((len(head) - 2, len(head), as_kw))
+    return from_ins.edit_args(edits)
