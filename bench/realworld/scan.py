@@ -12,8 +12,9 @@ text) this asks what dockopt promises on any input:
   each without a build context and with the file's folder of the repository as
   the context (when a snapshot of the repository is here): no exception but
   ParseError (and that only for a file dockopt refuses), the output parses
-  losslessly, BuildKit reads it as dockopt does, a second rewrite changes
-  nothing, and the pipeline's guard dropped no round (``Skip.guard``);
+  losslessly, BuildKit reads it as dockopt does, the text dockopt wrote trips
+  none of BuildKit's build checks (``tests/buildchecks.py``), a second rewrite
+  changes nothing, and the pipeline's guard dropped no round (``Skip.guard``);
 - cli: ``dockopt rewrite --diff FILE`` exits 0 or 1, or 2 with a
   ``file:line:col:`` message and no traceback.
 
@@ -55,6 +56,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
+from tests.buildchecks import new_warnings  # noqa: E402
 from tests.syntax.test_buildkit_agreement import agreement, buildkit_view  # noqa: E402
 
 import dockopt  # noqa: E402
@@ -248,13 +250,17 @@ def kinds(text: str, doc: Any) -> list[str]:
 
 
 def check_output(text: str, out: str, options: dict[str, Any], result: Any) -> str:
-    """The rewrite's output: parses losslessly, BuildKit agrees, idempotent, nothing dropped by the guard."""
+    """The rewrite's output: parses losslessly, BuildKit agrees, no new build-check warning, idempotent,
+    nothing dropped by the guard."""
     if dockopt.parse(out).to_source() != out:
         return "FAIL output not lossless"
     try:
         agreement(out)
     except AssertionError as exc:
         return "FAIL BuildKit reads the output otherwise: " + _short(exc)
+    added = new_warnings(text, out)
+    if added:
+        return "FAIL adds build-check warnings: " + "; ".join(map(str, added))[:300]
     dropped = [f"{s.rule}:{s.line}: {s.message}" for s in result.skips if s.guard]
     if dropped:
         return "FAIL guard dropped " + " | ".join(dropped)[:300]
@@ -450,6 +456,11 @@ A planted fault may fail other checks too (a lossy parser breaks the rewrites); 
         result.skips = [*result.skips, Skip("DO000", 1, "planted guard drop", guard=True)]
         return result
 
+    def miscased(text: str, **options: Any) -> Any:  # a rewrite whose new FROM line trips FromAsCasing
+        result = real_rewrite(text, **options)
+        result.text = result.text.replace(" AS builder", " as builder")
+        return result
+
     def shifted(text: str) -> Any:  # BuildKit reading every instruction one line lower
         out = real_bk(text)
         return [c._replace(start_line=c.start_line + 1) for c in out]
@@ -462,6 +473,7 @@ A planted fault may fail other checks too (a lossy parser breaks the rewrites); 
         "rewrite crashes": ("default", mock.patch.object(dockopt, "rewrite", crashing)),
         "not idempotent": ("default", mock.patch.object(dockopt, "rewrite", growing)),
         "guard dropped": ("default", mock.patch.object(dockopt, "rewrite", guarded)),
+        "build-check warning": ("default", mock.patch.object(dockopt, "rewrite", miscased)),
         "cli traceback": ("cli", mock.patch(f"{__name__}.dockopt_cli", lambda: [sys.executable, "-c", "1/0"])),
         "cli exit 2 bare": ("cli", mock.patch(
             f"{__name__}.dockopt_cli", lambda: [sys.executable, "-c", "import sys; print('bad input', file=sys.stderr); sys.exit(2)"])),

@@ -19,6 +19,7 @@ from typing import Any
 import dockopt
 from dockopt.model.image import runtime_config
 from dockopt.pipeline import RewriteResult
+from tests.buildchecks import new_warnings
 from tests.conftest import FIXTURES, read_exact
 from tests.syntax.test_buildkit_agreement import agreement
 
@@ -62,8 +63,11 @@ def run(case: Case) -> RewriteResult:
 
 def check_invariants(original: str, rewritten: str, *, result: RewriteResult | None = None, **options: Any) -> None:
     """BuildKit's parser reads the output as dockopt does, no rewrite was dropped by the pipeline's
-    guard (that is a bug in a rule), a second run changes nothing, and the image runs the same."""
+    guard (that is a bug in a rule), a second run changes nothing, the image runs the same, and the
+    text dockopt wrote trips none of BuildKit's build checks (``docker build --check``)."""
     agreement(rewritten)  # raises AssertionError where BuildKit reads the output otherwise than dockopt
+    added = new_warnings(original, rewritten)
+    assert not added, "the rewrite adds build-check warnings:\n" + "\n".join(map(str, added))
     if result is not None:
         dropped = [s for s in result.skips if s.guard]
         assert not dropped, f"the pipeline's guard dropped a rewrite: {dropped}"
