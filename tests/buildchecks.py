@@ -10,8 +10,12 @@ those pages' good and bad examples (``tests/test_buildchecks.py``).
 The file is read by BuildKit's own parser (the ``dockerfile`` package), not by
 dockopt's, so a dockopt misreading cannot hide a warning.
 
-Left out, because they need more than the text: UndefinedVar (the base
-image's environment), CopyIgnoredFile (the build context), InvalidBaseImagePlatform
+UndefinedVar needs the base image's environment: an image is taken to set
+PATH, and the official ``python`` images also LANG, GPG_KEY, PYTHON_VERSION
+and PYTHON_SHA256 (what they set); a variable another image sets is reported
+alike before and after a rewrite, so it is never a new warning.
+
+Left out, because they need more than the text: CopyIgnoredFile (the build context), InvalidBaseImagePlatform
 (the image), InvalidDefaultArgInFrom (evaluating defaults), FromPlatformFlagConstDisallowed
 and RedundantTargetPlatform (platform evaluation), and the experimental
 InvalidDefinitionDescription.
@@ -48,6 +52,10 @@ _BUILTIN_ARGS = frozenset(
         "TARGETVARIANT",
     }
 )
+#: The instructions whose words BuildKit expands itself (``SupportsSingleWordExpansion``); RUN is the shell's.
+_EXPANDED = frozenset({"ADD", "COPY", "ENV", "EXPOSE", "LABEL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR"})
+_PYTHON_IMAGE_ENV = frozenset({"PATH", "LANG", "GPG_KEY", "PYTHON_VERSION", "PYTHON_SHA256"})
+_SINGLE_QUOTED = re.compile(r"'[^']*'")
 _VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)|([A-Za-z_][A-Za-z0-9_]*))")
 
 
@@ -105,6 +113,7 @@ def check(text: str) -> list[Warning]:
     seen_names: set[str] = set()
     shell_set: dict[str, bool] = {}
     workdir_set: dict[str, bool] = {}
+    defined_in: dict[str, frozenset[str]] = {}
     for f, cmds in stages:
         value = list(f.value)
         if len(value) == 3:
@@ -128,9 +137,17 @@ def check(text: str) -> list[Warning]:
         parent = value[0].lower() if value else ""
         has_shell = shell_set.get(parent, False)
         has_workdir = workdir_set.get(parent, False)
+        image = parent.rsplit("/", 1)[-1]
+        defined = set(defined_in.get(parent, _PYTHON_IMAGE_ENV if image.startswith("python") else {"PATH"}))
         used: dict[str, dockerfile.Command] = {}
         for c in cmds:
             kw = c.cmd.upper()
+            if kw in _EXPANDED and not c.heredocs and _undefined(c, defined):
+                warn("UndefinedVar", c)
+            if kw == "ARG":
+                defined.update(_arg_names(c))
+            elif kw == "ENV":
+                defined.update(_env_keys(c))
             if kw == "SHELL":
                 has_shell = True
             elif kw == "WORKDIR":
@@ -147,6 +164,7 @@ def check(text: str) -> list[Warning]:
         if name:
             shell_set[name] = has_shell
             workdir_set[name] = has_workdir
+            defined_in[name] = frozenset(defined)
     return out
 
 
@@ -184,6 +202,19 @@ def rules(warnings: Iterable[Warning]) -> set[str]:
 def _blank_line_within(lines: list[str], c: dockerfile.Command) -> bool:
     """The parser's NoEmptyContinuation: a blank line inside a continued instruction (a comment line is not)."""
     return any(not lines[n - 1].strip() for n in range(c.start_line + 1, c.end_line + 1) if n - 1 < len(lines))
+
+
+def _undefined(c: dockerfile.Command, defined: set[str]) -> bool:
+    """Whether ``c`` expands a variable that is neither in the image's environment nor declared before it.
+
+    The words are expanded against what was set before the instruction (``ENV A=1 B=$A`` reads the old A);
+    single-quoted text and an escaped ``$`` are not expanded. Heredocs are left out.
+    """
+    words = c.original[len(c.cmd) :]
+    if c.cmd.upper() in ("ENV", "LABEL"):
+        words = " ".join(c.value[1::2]) if not _legacy_key_value(c) else " ".join(c.value[1:])
+    words = _SINGLE_QUOTED.sub("", words.replace("\\$", ""))
+    return bool(_vars(words) - defined)
 
 
 def _legacy_key_value(c: dockerfile.Command) -> bool:

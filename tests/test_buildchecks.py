@@ -35,6 +35,7 @@ CASES = {
         'FROM alpine\nENTRYPOINT ["echo", "a"]\nENTRYPOINT ["echo", "b"]\n',
         'FROM alpine\nHEALTHCHECK --interval=1s CMD ["true"]\nCMD ["python"]\n',
     ),
+    "UndefinedVar": ("ARG V=1\nFROM alpine\nWORKDIR /app/$V\n", "ARG V=1\nFROM alpine\nARG V\nWORKDIR /app/$V\n"),
     "UndefinedArgInFrom": ("FROM node:22${VARIANT} AS js\n", "ARG VARIANT=-alpine\nFROM node:22${VARIANT} AS js\n"),
 }
 
@@ -55,6 +56,15 @@ def test_a_shell_or_a_stage_inherits() -> None:
     assert not check('FROM alpine AS a\nSHELL ["/bin/ash", "-c"]\nFROM a\nCMD run me\n')
     assert not check("FROM alpine AS a\nWORKDIR /app\nFROM a\nWORKDIR sub\n")
     assert rules(check("FROM alpine AS a\nWORKDIR /app\nFROM alpine\nWORKDIR sub\n")) == {"WorkdirRelativePath"}
+
+
+def test_undefined_var_reads_what_was_set_before() -> None:
+    assert rules(check("FROM alpine\nENV A=1 B=$A\n")) == {"UndefinedVar"}  # B takes the A from before
+    assert not check("FROM alpine\nENV A=1\nENV B=$A\n")
+    assert not check("FROM python:3.12\nENV PATH=/opt/venv/bin:$PATH LANG=$LANG\n")  # the image sets them
+    assert not check("FROM alpine AS a\nENV X=1\nFROM a\nCOPY $X .\n")  # a stage inherits its parent's
+    assert not check("FROM alpine\nLABEL a='$B'\n")  # single quotes are not expanded
+    assert not check("FROM alpine\nRUN echo $UNSET\n")  # RUN is the shell's to expand
 
 
 def test_platform_args_are_defined() -> None:
