@@ -67,3 +67,21 @@ def test_a_kept_folder_spares_the_parent_tests_only_without_exceptions() -> None
     with_exception = DockerIgnore("docs\n!docs/keep.md\n")
     assert with_exception.ignored_below_kept_folder("docs/a.md") == with_exception.ignored("docs/a.md") is True
     assert with_exception.ignored_below_kept_folder("docs/keep.md") is False
+
+
+@pytest.mark.parametrize(
+    ("ignore", "path", "ignored"),
+    [
+        # Each as Docker's BuildKit reads it (tests/e2e/test_dockerignore_engine.py builds them).
+        ("\ufeffnode_modules\n", "node_modules/m.js", True),  # a byte-order mark is not part of the pattern
+        ("[!a]*.md\n", "README.md", False),  # Go's classes negate with ^ only: [!a] is "! or a"
+        ("[!a]*.md\n", "a.md", True),
+        ("[^a]*.md\n", "README.md", True),
+        ("[^a]*.md\n", "a.md", False),
+        ("//app.py\n", "app.py", True),  # filepath.Clean makes "//" one slash
+        ("docs/../README.md\n", "README.md", True),
+        ("  node_modules  \r\n", "node_modules/m.js", True),
+    ],
+)
+def test_patterns_read_as_docker_reads_them(ignore: str, path: str, ignored: bool) -> None:
+    assert DockerIgnore(ignore).ignored(path) is ignored

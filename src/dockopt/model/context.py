@@ -81,7 +81,9 @@ class DockerIgnore:
     def __init__(self, text: str) -> None:
         self.patterns: list[tuple[re.Pattern[str], bool]] = []
         self.lines: list[str] = []  # the patterns as written (``!`` kept), for telling what is listed
-        for line in text.splitlines():
+        # As Docker's ignorefile.ReadAll: a byte-order mark is dropped, lines end at \n only (a \f or
+        # \x1c inside a line does not end it), and each is trimmed.
+        for line in text.removeprefix("\ufeff").split("\n"):
             line = line.strip()
             if not line or line.startswith("#"):
                 continue
@@ -90,6 +92,8 @@ class DockerIgnore:
             if exclusion:
                 line = line[1:].strip()
             pattern = posixpath.normpath(line)
+            if pattern.startswith("//"):  # POSIX keeps a leading "//"; Go's filepath.Clean makes it "/"
+                pattern = "/" + pattern.lstrip("/")
             if len(pattern) > 1 and pattern.startswith("/"):
                 pattern = pattern[1:]
             self.patterns.append((re.compile(_pattern_regex(pattern)), exclusion))
@@ -156,9 +160,9 @@ def _pattern_regex(pattern: str) -> str:
             if end < 0:
                 out.append(re.escape(ch))
             else:
+                # Go's filepath.Match negates a class with ^ only: [!a] is "! or a" there, as BuildKit
+                # matches it in .dockerignore and in COPY sources alike (not the shell's negation).
                 body = pattern[i + 1 : end]
-                if body.startswith("!"):
-                    body = "^" + body[1:]
                 out.append("[" + body.replace("\\", "\\\\") + "]")
                 i = end
         else:
