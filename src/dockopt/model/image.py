@@ -120,19 +120,22 @@ def _ancestry(stage: Stage, stages: tuple[Stage, ...]) -> list[Stage]:
 
 
 def _apply(config: RuntimeConfig, stage: Stage) -> None:
+    cmd_set = False  # BuildKit's per-stage tracker: ENTRYPOINT drops an inherited CMD, not this stage's own
     for ins in stage.instructions:
         kw = ins.keyword
         if kw == "ENTRYPOINT":
             config.entrypoint = (ins.value, ins.is_json)
-            config.cmd = None  # BuildKit resets CMD when ENTRYPOINT is set in a stage
+            if not cmd_set:
+                config.cmd = None
         elif kw == "CMD":
             config.cmd = (ins.value, ins.is_json)
+            cmd_set = True
         elif kw == "USER":
             config.user = ins.args
         elif kw == "WORKDIR":
-            config.workdir = ins.args if ins.args.startswith("/") or config.workdir is None else f"{config.workdir.rstrip('/')}/{ins.args}"
+            config.workdir = _workdir(config.workdir, ins.args)
         elif kw == "EXPOSE":
-            config.expose = config.expose | frozenset(ins.value)
+            config.expose = config.expose | frozenset(_port(p) for p in ins.value)
         elif kw == "ENV":
             for key, value in ins.env_pairs:
                 config.env[key] = value
@@ -147,3 +150,24 @@ def _apply(config: RuntimeConfig, stage: Stage) -> None:
                 config.labels[key] = value
         elif kw == "SHELL":
             config.shell = ins.value
+
+
+def _workdir(current: str | None, arg: str) -> str:
+    """WORKDIR as BuildKit stores it: joined to the one before (``/`` at first) and cleaned.
+
+    A path with a variable is kept as written (the model does not expand it): two such images
+    compare equal only when written alike, which errs towards declining.
+    """
+    import posixpath
+
+    if "$" in arg or (current is not None and "$" in current):
+        return arg if arg.startswith("/") or current is None else f"{current.rstrip('/')}/{arg}"
+    return posixpath.normpath(posixpath.join(current or "/", arg)).replace("//", "/")
+
+
+def _port(port: str) -> str:
+    """An EXPOSE entry as the image config keys it: ``80`` is ``80/tcp``, the protocol in lower case."""
+    if "$" in port:
+        return port
+    number, _, proto = port.partition("/")
+    return f"{number}/{(proto or 'tcp').lower()}"
