@@ -13,7 +13,7 @@ app with its build context); the best of ``--repeat`` passes counts, taken in
 turns with BuildKit's parser (``dockerfile.parse_string``) on the same texts.
 
 The same rewrite with the shell-command caches emptied before each file
-(``runs.commands``/``runs.calls`` are keyed by text, and the passes repeat
+(``runs.commands``/``runs.calls`` are kept by text, and the passes repeat
 the same texts): what one file costs in a fresh process.
 
 The ceiling: the same files parsed and printed with no rule run at all. No
@@ -81,8 +81,7 @@ def rewrite_cold(dockopt: object, text: str, context: Path | None) -> object:
     corpus repeat the same texts, so the figure above has every command line parsed already)."""
     from dockopt.model import runs
 
-    runs.commands.cache_clear()
-    runs.calls.cache_clear()
+    runs.clear_caches()
     return dockopt.rewrite(text, context_dir=context).text  # type: ignore[attr-defined]
 
 

@@ -28,21 +28,58 @@ POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash"})
 Call = tuple[SimpleCommand, PackageInstall]
 
 
-@lru_cache(maxsize=4096)
+#: Distinct script texts kept parsed. A language server sees a new text at every keystroke in a RUN line.
+CACHE_SIZE = 4096
+
+
+class _Parsed:
+    """One parse of a script text: its commands and, when first asked, its package-manager calls.
+
+    Kept together so that the calls are always made of these commands: the rules match a call to its
+    command by identity, and two caches evicting on their own once handed out a call from one parse
+    with the commands of another (a StopIteration in DO006 in a long-lived process).
+    """
+
+    __slots__ = ("_calls", "commands")
+
+    def __init__(self, text: str) -> None:
+        self.commands = parse_command(text)
+        self._calls: tuple[Call, ...] | None = None
+
+    @property
+    def calls(self) -> tuple[Call, ...]:
+        if self._calls is None:
+            out = []
+            for cmd in self.commands.items:
+                call = package_call(cmd)
+                if call is not None:
+                    out.append((cmd, call))
+            self._calls = tuple(out)
+        return self._calls
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _parsed(text: str) -> _Parsed:
+    return _Parsed(text)
+
+
 def commands(text: str) -> CommandList:
     """:func:`parse_command`, once per distinct text."""
-    return parse_command(text)
+    return _parsed(text).commands
 
 
-@lru_cache(maxsize=4096)
 def calls(text: str) -> tuple[Call, ...]:
-    """The package-manager calls in a command line."""
-    out = []
-    for cmd in commands(text).items:
-        call = package_call(cmd)
-        if call is not None:
-            out.append((cmd, call))
-    return tuple(out)
+    """The package-manager calls in a command line (made of the commands :func:`commands` gives)."""
+    return _parsed(text).calls
+
+
+def clear_caches() -> None:
+    """Forget every parsed script (the benchmarks measure a fresh process's work this way)."""
+    _parsed.cache_clear()
+
+
+def cache_size() -> int:
+    return _parsed.cache_info().currsize
 
 
 class Script(Record):
