@@ -25,6 +25,15 @@ _VAR_RE = lazyre.compile(
 )
 
 
+def _literal_dollar(raw: str) -> bool:
+    """Whether a ``$`` in ``raw`` may be kept from expansion by quotes or an escape (``'$X'``, ``\\$X``).
+
+    BuildKit expands quote by quote (nothing inside single quotes, not an escaped ``$``); dockopt
+    removes the quotes first, so for such a value it does not claim to know the result.
+    """
+    return "$" in raw and ("'" in raw or "\\$" in raw or "`$" in raw)
+
+
 def unquote(value: str) -> str | None:
     """A value after quote removal, as the build sees it (BuildKit's AST keeps the quotes)."""
     if not any(q in value for q in "\"'\\`"):
@@ -96,7 +105,7 @@ def declare(ins: Instruction, values: dict[str, str | None], outer: Values | Non
         name, eq, default = word.partition("=")
         if eq:
             raw = unquote(default)
-            values[name] = expand(raw, values) if raw is not None else None
+            values[name] = expand(raw, values) if raw is not None and not _literal_dollar(default) else None
         elif name not in values:
             values[name] = (outer or {}).get(name)
 
@@ -118,10 +127,11 @@ def env(ins: Instruction, values: dict[str, str | None]) -> list[tuple[str, str 
         pairs = ins.env_pairs
     except ValueError:
         return []
+    before = dict(values)  # BuildKit expands every pair against what was set before the line: ENV A=1 B=$A
     out = []
     for name, raw in pairs:
         value = unquote(raw)
-        resolved = expand(value, values) if value is not None else None
+        resolved = expand(value, before) if value is not None and not _literal_dollar(raw) else None
         values[name] = resolved
         out.append((name, resolved))
     return out

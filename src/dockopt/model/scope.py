@@ -88,6 +88,11 @@ class Scope:
     def before(self, ins: Instruction) -> State:
         return self._before[id(ins)]
 
+    def env(self, stage: Stage) -> Mapping[str, str | None]:
+        """The ENV values at the end of ``stage``: what its image holds and a stage built FROM it starts with
+        (its ARGs are not among them)."""
+        return self._env[stage.index]
+
     def end(self, stage: Stage) -> State:
         return self._end[stage.index]
 
