@@ -54,7 +54,9 @@ def test_rewrite_builds_runs_same_and_is_smaller(engine: Engine, app: App) -> No
         assert after.size_bytes <= before.size_bytes, (before.size_bytes, after.size_bytes)
     if app.naive_reinstalls:
         # Negative control: the naive file copies the code first, so the same kind of edit re-runs its install.
-        assert before.install_cached_on_rebuild is False, "the cache check cannot fail: the naive install came from cache"
+        assert before.install_cached_on_rebuild is False, (
+            "the cache check cannot fail: the naive install came from cache"
+        )
     assert after.install_cached_on_rebuild is True, "a code-only change re-ran the dependency install"
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ import pytest
 import dockopt
 from dockopt.engine import Engine, _env
 from dockopt.model.image import RuntimeConfig, runtime_config
+from tests.e2e.scratch import built_config
 
 pytestmark = pytest.mark.docker
 
@@ -71,12 +71,7 @@ def model_view(config: RuntimeConfig) -> dict[str, Any]:
 
 
 def engine_view(engine: Engine, text: str, context: Path) -> dict[str, Any]:
-    tag = f"dockopt-imageconfig/case:{uuid.uuid4().hex[:12]}"
-    engine.build(text, context, tag, no_cache=True)
-    try:
-        cfg = engine.inspect_image(tag)["Config"]
-    finally:
-        engine.remove_image(tag)
+    cfg = built_config(engine, text, context, "imageconfig")
     return {
         "Cmd": cfg.get("Cmd"),
         "Entrypoint": cfg.get("Entrypoint"),

@@ -10,7 +10,6 @@ engine's.
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ import pytest
 import dockopt
 from dockopt.engine import Engine
 from dockopt.model.analysis import analyse
+from tests.e2e.scratch import built_config
 
 pytestmark = pytest.mark.docker
 
@@ -41,12 +41,7 @@ CASES = {
 
 
 def built(engine: Engine, text: str, context: Path) -> tuple[dict[str, str], str]:
-    tag = f"dockopt-scope/case:{uuid.uuid4().hex[:12]}"
-    engine.build(text, context, tag, no_cache=True)
-    try:
-        cfg = engine.inspect_image(tag)["Config"]
-    finally:
-        engine.remove_image(tag)
+    cfg = built_config(engine, text, context, "scope")
     env = dict(e.split("=", 1) for e in cfg.get("Env") or [])
     env.pop("PATH", None) if "PATH" not in text else None
     return env, cfg.get("WorkingDir") or "/"
