@@ -12,6 +12,7 @@ cd "$(dirname "$0")/.."
 export HYPOTHESIS_PROFILE=fuzz
 export DOCKOPT_FUZZ_EXAMPLES="${DOCKOPT_FUZZ_EXAMPLES:-20000}"
 if [ $# -eq 0 ]; then
-  set -- tests/syntax/test_properties.py tests/passes/test_properties.py tests/passes/test_metamorphic.py
+  set -- tests/syntax/test_properties.py tests/passes/test_properties.py tests/passes/test_metamorphic.py \
+    tests/model/test_shell_dash.py
 fi
 exec .venv/bin/python -m pytest -p no:cacheprovider -x "$@"
