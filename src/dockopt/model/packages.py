@@ -73,7 +73,13 @@ _VALUE_OPTIONS: dict[str, frozenset[str]] = {
         "--retries --exists-action --cert --client-cert --global-option "
         "--install-option -C --config-settings --root-user-action --report "
         "--python --keyring-provider --use-feature --use-deprecated -d "
-        "--dest -w --wheel-dir"
+        "--dest -w --wheel-dir --build-option --default-timeout "
+        "--destination-dir --destination-directory --local-log --pypi-url "
+        "--source --source-dir --source-directory --group --build-constraint "
+        "--refresh-package --resume-retries --uploaded-prior-to "
+        "--all-releases --only-final --requirements-from-script"
+        # every value-taking option of pip 23.2 to 26.3's install, download, wheel and uninstall
+        # (tests/model/test_pip_options.py holds this list to pip's own parser)
     ),
     "uv": _wordset(
         "-r --requirement --requirements -c --constraint --constraints "
