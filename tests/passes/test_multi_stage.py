@@ -378,6 +378,15 @@ def test_builder_from_cases_as_like_from(first: str, builder: str) -> None:
     assert "\n" + first + "\n" in after  # the runtime stage keeps the user's line as it was
 
 
+@pytest.mark.parametrize("gap", ["\n", ""])
+def test_the_venv_copy_goes_above_the_code_copies_whatever_the_blank_lines(gap: str) -> None:
+    # Found by scripts/fuzz.sh (metamorphic): a COPY that took the blank line of the dropped
+    # `RUN apt-get update` was a copy the model did not know, and the venv's COPY stopped below it.
+    text = f"FROM python:3.12\nWORKDIR /app\n{gap}RUN apt-get update\nCOPY . .\nCOPY . .\nRUN pip install flask\nCMD python app.py\n"
+    runtime = split(text).text.split("\n\nFROM ", 1)[1]
+    assert runtime.index("COPY --from=builder") < runtime.index("COPY . .")
+
+
 def test_build_tool_in_the_install_run_uses_the_system_pip() -> None:
     text = BASE + "RUN python -m pip install pipenv && pipenv install --system --deploy\nCOPY . .\nCMD python app.py\n"
     result = split(text)

@@ -152,7 +152,7 @@ def _runtime(
                 out.add(runtime_apt_run(job, i, plan[i], placement, plan))
             for copy in copies:
                 out.add(copy)
-            copy_at = _hoist(job, out.items, len(out.items) - len(copies), len(copies), env_dir)
+            copy_at = _hoist(job, out, len(out.items) - len(copies), len(copies), env_dir)
             continue
         if p in ("runtime", "both") or (p == "apt" and plan[i].runtime == "keep"):
             out.add(ins)
@@ -232,6 +232,7 @@ class _Out:
     def __init__(self) -> None:
         self.items: list[Instruction] = []
         self.pending: tuple[Trivia, ...] | None = None
+        self._origin: dict[int, Instruction] = {}  # id of a copy given new blank lines -> the tree's instruction
 
     def drop(self, ins: Instruction) -> None:
         if self.pending is None:
@@ -239,15 +240,24 @@ class _Out:
 
     def add(self, ins: Instruction) -> None:
         if self.pending and not _blank_prefix(ins.leading):
-            ins = ins.with_leading(self.pending + ins.leading)
+            original, ins = ins, ins.with_leading(self.pending + ins.leading)
+            self._origin[id(ins)] = original
         self.pending = None
         self.items.append(ins)
 
+    def original(self, ins: Instruction) -> Instruction:
+        """The tree's instruction ``ins`` was made from (the model knows that one, not a copy)."""
+        return self._origin.get(id(ins), ins)
 
-def _hoist(job: Job, items: list[Instruction], at: int, count: int, env_dir: str) -> int:
+
+def _hoist(job: Job, out: _Out, at: int, count: int, env_dir: str) -> int:
     """Move the ``count`` COPY --from lines at ``at`` above the plain COPY/ADD lines before them (better
     cache reuse); returns their new first index. Not above one that writes into the environment or a
-    directory holding it (``COPY . .`` with a ``.venv`` in the context would then land on top of it)."""
+    directory holding it (``COPY . .`` with a ``.venv`` in the context would then land on top of it).
+
+    Where a COPY lands is asked of the tree's instruction: one that took the blank lines of a dropped
+    instruction is a copy the model does not know, and the rewrite must not depend on blank lines."""
+    items = out.items
     while at > 0:
         prev = items[at - 1]
         if prev.keyword not in ("COPY", "ADD") or prev.flag("from") is not None or prev.heredocs:
@@ -255,7 +265,8 @@ def _hoist(job: Job, items: list[Instruction], at: int, count: int, env_dir: str
         sd = prev.copy_sources_and_dest()
         if sd is None or sd[1].startswith((env_dir, USER_BASE)):
             break
-        dest = job.model.scope.path(prev, sd[1]) if job.model.stage_of(prev) is not None else paths.OPAQUE
+        known = out.original(prev)
+        dest = job.model.scope.path(known, sd[1]) if job.model.stage_of(known) is not None else paths.OPAQUE
         if paths.may_be_under(env_dir, dest):
             break
         block = items[at : at + count]
