@@ -21,8 +21,8 @@ functions; the build context is the file's folder of the repository snapshot):
 - lsp-*: one ``dockopt lsp`` process over stdio for all files (the test suite's client,
   ``tests/lsp/conftest.py``), initialized with the snapshots' folder as workspace; each file is
   opened at its real path (so its folder is the context, as for stdin-name), and:
-  lsp-diag: one Warning per change and one diagnostic per skip of ``--diff``/json, same rules
-  and lines; for a file the CLI refuses, exactly one Error at the CLI's line:col;
+  lsp-diag: one Warning per change and one Information per actionable skip of ``--diff``/json,
+  same rules and lines, and one Hint per skip that asks nothing (``[info]``, only with ``-v``); for a file the CLI refuses, exactly one Error at the CLI's line:col;
   lsp-format: the formatting edits applied (by pygls) give stdin-name's bytes;
   lsp-fixall: the ``source.fixAll.dockopt`` action's edit gives them too (no action when unchanged);
   lsp-untitled: the same text in an ``untitled:`` buffer (no file, no context) formats to stdin's bytes;
@@ -94,6 +94,15 @@ BATCH_REPOS = [
     "StefanScherer/dockerfiles-windows",
     "psf/black",
     "lexara-prime-ai/RENDER_CDK",
+    # Python services whose rewrite reads the context (requirements includes, `-e .`, pipenv, uv):
+    # --git-branch copies HEAD's context to a scratch folder, which must hold what the rules read
+    "testdrivenio/fastapi-tdd-docker",
+    "oceanprotocol/pdr-backend",
+    "qiyomovalaziz-art/Botnotcoin",
+    "sigord/coins_forecasting",
+    "ozcanyarimdunya/schedo",
+    "dockersamples/example-voting-app",
+    "AntonNovozhilov/treadbook_users",
 ]
 MESSAGE = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?:(?P<col>\d+):)? (?P<rest>.*)$")
 FINDING = re.compile(r"^(?P<rule>DO\d{3}) \[(?P<label>changed|skipped|info)\] ")
@@ -135,6 +144,7 @@ class Expected:
     changed: bool = False
     error: tuple[int, int, str] | None = None  # ParseError's line, column, message
     findings: Counter[tuple[str, int | None, str]] = field(default_factory=Counter)  # (rule, line, changed|skipped)
+    hints: Counter[tuple[str, int | None]] = field(default_factory=Counter)  # skips that ask nothing (`[info]`)
 
 
 @dataclass
@@ -158,6 +168,8 @@ def library(text: str, ctx: Path | None, options: dict[str, Any]) -> Expected:
     for s in result.skips:
         if s.actionable:
             out.findings[(s.rule, s.line, "skipped")] += 1
+        else:
+            out.hints[(s.rule, s.line)] += 1
     return out
 
 
@@ -501,17 +513,22 @@ def check_diagnostics(found: list[types.Diagnostic], want: Expected, text: str) 
             return f"FAIL error message {errors[0].message!r}, the CLI's {message!r}"
         return OK
     got: Counter[tuple[str, int | None, str]] = Counter()
+    hints: Counter[tuple[str, int | None]] = Counter()
     for d in found:
         data = d.data if isinstance(d.data, dict) else {}
         kind = data.get("kind")
-        if kind == "change":
+        if kind == "change" and d.severity == types.DiagnosticSeverity.Warning:
             got[(str(d.code), data.get("line"), "changed")] += 1
         elif kind == "skip" and d.severity == types.DiagnosticSeverity.Information:
             got[(str(d.code), data.get("line"), "skipped")] += 1
-        elif kind != "skip":
+        elif kind == "skip" and d.severity == types.DiagnosticSeverity.Hint:
+            hints[(str(d.code), data.get("line"))] += 1
+        else:
             return f"FAIL unexpected diagnostic: {d.severity} {d.code} {d.message[:120]}"
     if got != want.findings:
         return "FAIL diagnostics differ from the CLI's changes/skips: " + _counter_diff(got, want.findings)
+    if hints != want.hints:
+        return "FAIL hints differ from the library's skips that ask nothing: " + _counter_diff(hints, want.hints)
     return OK
 
 
@@ -627,6 +644,19 @@ def check_batch_file(record: dict[str, Any], cli: dict[str, Any] | None, tree: P
     return OK
 
 
+def check_branch(record: dict[str, Any], cli_out: bytes | None, tree: Path, branch: str) -> str:
+    if record["outcome"] != "changed":
+        return OK
+    if cli_out is None:
+        return "FAIL batch committed a file the CLI refuses"
+    shown = subprocess.run(["git", "show", f"{branch}:{record['path']}"], cwd=tree, capture_output=True, check=False)
+    if shown.returncode != 0:
+        return f"FAIL not on branch {branch}: {shown.stderr.decode()[:200]}"
+    if shown.stdout == (tree / record["path"]).read_bytes() and cli_out != shown.stdout:
+        return "FAIL the branch holds the file unchanged"
+    return OK if shown.stdout == cli_out else "FAIL committed bytes are not the CLI's: " + _first_diff(shown.stdout, cli_out)
+
+
 def check_written(record: dict[str, Any], cli_out: bytes | None, path: Path) -> str:
     if record["outcome"] != "changed":
         return OK
@@ -689,7 +719,7 @@ def report(rows: list[Row], *, verbose: bool, extra: dict[str, Any]) -> str:
     lines: list[str] = []
     shown = rows if verbose else [r for r in rows if any(v.startswith("FAIL") for v in r.checks.values())]
     width = max([len(r.key) for r in shown] + [4])
-    cols = [c for c in [*COLUMNS, "batch", "batch-write"] if any(c in r.checks for r in rows)]
+    cols = [c for c in [*COLUMNS, "batch", "batch-branch", "batch-write"] if any(c in r.checks for r in rows)]
     if shown:
         lines.append(f"{'file':<{width}}  " + "  ".join(f"{c:<10}" for c in cols))
         for r in shown:
@@ -814,6 +844,8 @@ CONTROL_FILES = {
     "changed": scan.CONTROL_TEXT,
     "refused": "FROM python:3.12\nRUN true\nFOO bar\n",
     "unchanged": "FROM python:3.12-slim\nCMD [\"python\"]\n",
+    # unchanged, with a skip that asks nothing (DO002: a split would shed nothing from a slim base)
+    "hint": "FROM python:3.12-slim\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install --no-cache-dir -r requirements.txt\nCOPY . .\n",
 }
 
 
@@ -838,6 +870,8 @@ def controls() -> int:
             "def g(a, i):\n    out = f(a, i)\n    for e in out: e.new_text += '#'\n    return out\ns.format_edits = g"),
         "no fix-all": ({"lsp-fixall"}, "lsp",
             "import dockopt.lsp.server as s\nf = s.code_actions\ns.code_actions = lambda *a: [x for x in f(*a) if x.kind != 'source.fixAll.dockopt']"),
+        "hint as information": ({"lsp-diag"}, "lsp",
+            "import dockopt.lsp.diagnostics as d\nfrom lsprotocol import types as T\nd.skip_severity = lambda s: T.DiagnosticSeverity.Information"),
         "diagnostic dropped": ({"lsp-diag"}, "lsp",
             "import dockopt.lsp.server as s\nf = s.diagnostics\ns.diagnostics = lambda a, i: f(a, i)[1:]"),
         "error diagnostic moved": ({"lsp-diag"}, "lsp",
@@ -855,6 +889,10 @@ def controls() -> int:
             "import dockopt.fileio as f\nw = f.write_atomic\nf.write_atomic = lambda p, d, **k: w(p, d + b'#', **k)"),
         "batch summary off": ("summary",
             "import dockopt.batch.summary as s\nf = s.lines\ns.lines = lambda r: [x.replace(' unchanged', ' unchanged, 1 skipped') for x in f(r)]"),
+        "batch commits other bytes": ("batch-branch",
+            "import dockopt.batch.repository as j\nb = j.rewrite_bytes\n"
+            "def g(job, data, **k):\n    rep, new = b(job, data, **k)\n"
+            "    import sys\n    return rep, (new + '#' if new is not None and '--git-branch' in sys.argv else new)\nj.rewrite_bytes = g"),
         "batch totals off": ("totals",
             "import dockopt.batch.totals as t\nc = t.compute\n"
             "def g(*a):\n    out = c(*a)\n    out['changes'] += 1\n    return out\nt.compute = g"),
@@ -942,8 +980,19 @@ def _batch(fleet: Path, trees: dict[str, Path], jobs: int = 1) -> tuple[list[Row
         row = Row(f"batch {f['repository']}:{f['path']}")
         row.checks["batch"] = check_batch_file(f, expected.get((f["repository"], f["path"])), trees[f["repository"]])
         rows.append(row)
+    info["outcomes"] = dict(sorted(Counter(f["outcome"] for f in files).items()))
     info["totals"] = check_totals(report["totals"], files, expected)
     info["summary"] = check_summary(dry, files, len(trees))
+    # --git-branch: the commit's blobs, made from HEAD's blobs and HEAD's context copied to a scratch folder
+    branched = fleet.parent / "branch.json"
+    branch = "dockopt/paths-check"
+    made = run([*command("batch"), "batch", str(fleet), "--git-branch", branch, "--report", str(branched), "-j", str(jobs)])
+    info["git-branch"] = _traceback(made) or (OK if branched.is_file() else f"FAIL no report (exit {made.returncode})")
+    if branched.is_file():
+        for f in json.loads(branched.read_text())["files"]:
+            key = (f["repository"], f["path"])
+            row = next(r for r in rows if r.key == f"batch {key[0]}:{key[1]}")
+            row.checks["batch-branch"] = check_branch(f, stdin_out.get(key), trees[key[0]], branch)
     # --write: the bytes each changed file is left with
     written = fleet.parent / "write.json"
     wrote = run([*command("batch"), "batch", str(fleet), "--write", "--report", str(written), "-j", str(jobs)])
