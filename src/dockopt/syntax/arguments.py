@@ -128,7 +128,7 @@ def _flags(kw: str, flags: tuple[Flag, ...]) -> str | None:
             return f"duplicate flag --{name}"
         seen.add(name)
         if name in _BOOLEAN:
-            if flag.value is not None and flag.value.lower() not in ("true", "false"):
+            if flag.value is not None and go_lower(flag.value) not in ("true", "false"):
                 return f"--{name} takes no value or true/false, not {flag.value!r}"
         elif flag.value is None:
             return f"missing a value on flag --{name} (write --{name}=VALUE)"
