@@ -142,7 +142,8 @@ def test_suite_arg_message_says_how_to_fix() -> None:
 
 
 def test_only_the_tag_changes() -> None:
-    text = "FROM  --platform=linux/amd64   python:3.12-bookworm \\\n    AS   app   # not a comment\nCMD python\n"
+    # (a "#" after AS app would be three more FROM arguments, which BuildKit refuses: it goes on CMD)
+    text = "FROM  --platform=linux/amd64   python:3.12-bookworm \\\n    AS   app  \nCMD python   # not a comment\n"
     result = rewrite(text)
     assert result.text == text.replace("3.12-bookworm", "3.12-slim-bookworm")
 

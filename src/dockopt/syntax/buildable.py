@@ -14,14 +14,20 @@ BuildKit (Docker 20.10's) by ``tests/e2e/test_buildable_engine.py``:
 * no FROM at all;
 * ``ONBUILD ONBUILD``, ``ONBUILD FROM`` and ``ONBUILD MAINTAINER`` (an
   ``ONBUILD`` of an unknown word is stored and fails only in the image built
-  FROM this one, so it is not refused here).
-
-BuildKit's own argument checks per instruction (``COPY`` with one argument,
-an unknown ``--flag``) are not mirrored: a rule that meets one declines.
+  FROM this one, so it is not refused here);
+* BuildKit's argument checks per instruction (:mod:`.arguments`): too few
+  arguments (``COPY a``, ``ENV``, ``FROM a b``), a blank name (``LABEL =x``),
+  an invalid stage name, SHELL not in JSON form, a HEALTHCHECK without a
+  command or of an unknown type, an unknown, repeated or value-less
+  ``--flag``, a HEALTHCHECK duration or retry count no BuildKit reads. Only
+  what every BuildKit refuses: a flag a newer frontend knows (``COPY --link``)
+  is not refused although this engine refuses it; that module's docstring
+  lists what is left alone and why.
 """
 
 from __future__ import annotations
 
+from . import arguments
 from .errors import ParseError
 from .lexer import split_lines
 from .nodes import Dockerfile, Instruction
@@ -61,6 +67,9 @@ def check(doc: Dockerfile, text: str) -> None:
         kw = ins.keyword
         if kw not in KNOWN:
             raise _error(ins, text, f"unknown instruction: {kw}; {_REFUSED}")
+        found = arguments.problem(ins)
+        if found:
+            raise _error(ins, text, f"{found}; {_REFUSED}")
         if kw == "FROM":
             seen_from = True
         elif not seen_from and kw != "ARG":
